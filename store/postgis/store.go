@@ -1,0 +1,202 @@
+package postgis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"diming"
+	"diming/migrations"
+)
+
+// Store is the PostGIS store.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// Config tunes the pool.
+type Config struct {
+	URL string
+	// StatementTimeout bounds every statement on the server (default 30 s).
+	StatementTimeout time.Duration
+	MaxConns         int32
+}
+
+// Open connects to the database. It does not check the schema: call
+// CheckSchema (serve) or Migrate (migrate).
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	pc, err := pgxpool.ParseConfig(cfg.URL)
+	if err != nil {
+		return nil, diming.Wrap(err, diming.EINVALID, "数据库 URL 无效", "invalid database URL")
+	}
+	if cfg.StatementTimeout == 0 {
+		cfg.StatementTimeout = 30 * time.Second
+	}
+	pc.ConnConfig.RuntimeParams["statement_timeout"] = fmt.Sprint(cfg.StatementTimeout.Milliseconds())
+	pc.ConnConfig.RuntimeParams["application_name"] = "diming"
+	if pc.ConnConfig.ConnectTimeout == 0 {
+		pc.ConnConfig.ConnectTimeout = 5 * time.Second
+	}
+	if cfg.MaxConns > 0 {
+		pc.MaxConns = cfg.MaxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, classify(err, "连接 PostGIS", "connect to PostGIS")
+	}
+	s := &Store{pool: pool}
+	if err := s.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Pool exposes the pool for tests and tools in this module.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Close closes the pool.
+func (s *Store) Close() error { s.pool.Close(); return nil }
+
+// Ping checks the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return classify(s.pool.Ping(ctx), "连接 PostGIS", "reach PostGIS")
+}
+
+// migrationLock is the advisory lock key that serialises concurrent migrate runs.
+const migrationLock = 0x64696d696e67 // "diming"
+
+// Migrate applies the migrations the database lacks, each in its own
+// transaction, under an advisory lock so two migrate runs cannot interleave.
+func (s *Store) Migrate(ctx context.Context) error {
+	ms, err := migrations.For(migrations.PostGIS)
+	if err != nil {
+		return err
+	}
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return classify(err, "连接 PostGIS", "connect to PostGIS")
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrationLock); err != nil {
+		return classify(err, "获取迁移锁", "take the migration lock")
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLock) //nolint:errcheck
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+		return classify(err, "创建迁移表", "create the migrations table")
+	}
+	current, err := schemaVersion(ctx, conn)
+	if err != nil {
+		return err
+	}
+	if current > len(ms) {
+		return unknownSchema(current, len(ms))
+	}
+	for _, m := range ms[current:] {
+		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, m.SQL); err != nil {
+				return fmt.Errorf("postgis: migration %d %s: %w", m.Version, m.Name, err)
+			}
+			_, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.Version, m.Name)
+			return err
+		})
+		if err != nil {
+			return classify(err, "数据库迁移", "migrate")
+		}
+	}
+	return nil
+}
+
+type rowQuerier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+func schemaVersion(ctx context.Context, q rowQuerier) (int, error) {
+	var exists bool
+	if err := q.QueryRow(ctx, "SELECT to_regclass('schema_migrations') IS NOT NULL").Scan(&exists); err != nil {
+		return 0, classify(err, "读取数据库版本", "read the schema version")
+	}
+	if !exists {
+		return 0, nil
+	}
+	var v int
+	if err := q.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&v); err != nil {
+		return 0, classify(err, "读取数据库版本", "read the schema version")
+	}
+	return v, nil
+}
+
+// SchemaVersion returns the newest applied migration (0 for an empty database).
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) { return schemaVersion(ctx, s.pool) }
+
+// CheckSchema refuses a database whose schema is not exactly the one this
+// binary was built for: older needs `diming migrate`, newer a newer binary.
+func (s *Store) CheckSchema(ctx context.Context) error {
+	v, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	latest := migrations.Latest(migrations.PostGIS)
+	switch {
+	case v > latest:
+		return unknownSchema(v, latest)
+	case v < latest:
+		return diming.Errorf(diming.EUNAVAILABLE,
+			"数据库结构版本为 %d，本程序需要 %d：请先运行 diming migrate",
+			"the database schema is at version %d, this binary needs %d: run diming migrate first", v, latest)
+	}
+	return nil
+}
+
+func unknownSchema(current, latest int) error {
+	return diming.Errorf(diming.EUNAVAILABLE,
+		"数据库结构版本 %d 比本程序认识的版本 %d 新：请使用更新的 diming",
+		"the database schema is at version %d, newer than this binary's %d: use a newer diming", current, latest)
+}
+
+// classify turns a database error into a *diming.Error by SQLSTATE and
+// connection state, never by message text.
+func classify(err error, zh, en string) error {
+	if err == nil {
+		return nil
+	}
+	var de *diming.Error
+	if errors.As(err, &de) {
+		return err
+	}
+	mk := func(code diming.ErrorCode, zhWhy, enWhy string) error {
+		return &diming.Error{Code: code, Message: zh + "：" + zhWhy, MessageEN: en + ": " + enWhy, Err: err}
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return mk(diming.EUNAVAILABLE, "数据库超时或请求被取消", "the database timed out or the request was cancelled")
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case pe.Code == "23505":
+			return mk(diming.ECONFLICT, "记录已存在", "the record exists already")
+		case pe.Code == "42501":
+			return mk(diming.EFORBIDDEN, "不允许的操作（审计日志只能追加）", "not allowed (the audit log is append-only)")
+		case pe.Code[:2] == "23" || pe.Code[:2] == "22":
+			return mk(diming.EINVALID, "数据不符合约束", "the data breaks a constraint")
+		case pe.Code[:2] == "08" || pe.Code[:2] == "53" || pe.Code[:2] == "57" || pe.Code == "40001" || pe.Code == "40P01":
+			return mk(diming.EUNAVAILABLE, "PostGIS 暂不可用", "PostGIS is unavailable")
+		}
+		return fmt.Errorf("postgis: %s: %w", en, err)
+	}
+	var ne net.Error
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ne) || errors.As(err, &ce) || pgconn.SafeToRetry(err) || errors.Is(err, pgx.ErrTxClosed) {
+		return mk(diming.EUNAVAILABLE, "无法连接 PostGIS", "cannot reach PostGIS")
+	}
+	return fmt.Errorf("postgis: %s: %w", en, err)
+}

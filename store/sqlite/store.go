@@ -1,0 +1,179 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"diming"
+	"diming/migrations"
+)
+
+// FileName is the database file inside the data folder.
+const FileName = "diming.db"
+
+// Store is the SQLite store. It is safe for concurrent use, and several
+// processes may share the file: writers queue on SQLite's lock.
+type Store struct {
+	db   *sql.DB
+	path string
+	now  func() time.Time
+}
+
+// Open opens (creating if needed) the store in dir. It does not migrate:
+// call Migrate.
+func Open(ctx context.Context, dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, diming.Wrap(err, diming.EUNAVAILABLE, "无法创建数据目录 %s", "cannot create data folder %s", dir)
+	}
+	path := filepath.Join(dir, FileName)
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(8)
+	s := &Store{db: db, path: path, now: time.Now}
+	if err := s.Ping(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Ping checks that the file can be read.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.db.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return classify(err, "连接嵌入式数据库", "reach the embedded database")
+	}
+	return nil
+}
+
+// DB exposes the handle for tests and tools in this module.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Migrate applies the migrations the file lacks, each in its own transaction.
+// A file with a newer schema than this binary knows is refused.
+func (s *Store) Migrate(ctx context.Context) error {
+	ms, err := migrations.For(migrations.SQLite)
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT`); err != nil {
+		return classify(err, "创建迁移表", "create the migrations table")
+	}
+	for _, m := range ms {
+		if err := s.apply(ctx, m, len(ms)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) apply(ctx context.Context, m migrations.Migration, latest int) (err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return classify(err, "开始迁移", "begin migration")
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	var current int
+	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&current); err != nil {
+		return classify(err, "读取数据库版本", "read the schema version")
+	}
+	if current > latest {
+		return unknownSchema(current, latest)
+	}
+	if current >= m.Version {
+		return tx.Rollback()
+	}
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		return fmt.Errorf("sqlite: migration %d %s: %w", m.Version, m.Name, err)
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+		m.Version, m.Name, s.now().UTC().Format(time.RFC3339Nano)); err != nil {
+		return classify(err, "记录迁移", "record migration")
+	}
+	if err := tx.Commit(); err != nil {
+		return classify(err, "提交迁移", "commit migration")
+	}
+	return nil
+}
+
+// SchemaVersion returns the newest applied migration (0 for a new file).
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := s.db.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&v)
+	if err != nil {
+		var se *sqlite.Error
+		if errors.As(err, &se) && se.Code() == sqlite3.SQLITE_ERROR {
+			return 0, nil // no schema_migrations table yet
+		}
+		return 0, classify(err, "读取数据库版本", "read the schema version")
+	}
+	return v, nil
+}
+
+func unknownSchema(current, latest int) error {
+	return diming.Errorf(diming.EUNAVAILABLE,
+		"数据库结构版本 %d 比本程序认识的版本 %d 新：请使用更新的 diming",
+		"the database schema is at version %d, newer than this binary's %d: use a newer diming", current, latest)
+}
+
+// classify turns a database error into a *diming.Error by SQLite's result
+// code, never by message text.
+func classify(err error, zh, en string) error {
+	if err == nil {
+		return nil
+	}
+	var de *diming.Error
+	if errors.As(err, &de) {
+		return err
+	}
+	mk := func(code diming.ErrorCode, zhWhy, enWhy string) error {
+		return &diming.Error{Code: code, Message: zh + "：" + zhWhy, MessageEN: en + ": " + enWhy, Err: err}
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return mk(diming.EUNAVAILABLE, "超时或被取消", "timed out or cancelled")
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY, sqlite3.SQLITE_CONSTRAINT_UNIQUE:
+			return mk(diming.ECONFLICT, "记录已存在", "the record exists already")
+		case sqlite3.SQLITE_CONSTRAINT_CHECK, sqlite3.SQLITE_CONSTRAINT_NOTNULL, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY, sqlite3.SQLITE_CONSTRAINT_DATATYPE:
+			return mk(diming.EINVALID, "数据不符合约束", "the data breaks a constraint")
+		case sqlite3.SQLITE_CONSTRAINT_TRIGGER:
+			return mk(diming.EFORBIDDEN, "审计日志只能追加", "the audit log is append-only")
+		}
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY:
+			return mk(diming.EUNAVAILABLE, "嵌入式数据库暂不可用", "the embedded database is unavailable")
+		}
+	}
+	return fmt.Errorf("sqlite: %s: %w", en, err)
+}
