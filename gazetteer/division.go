@@ -106,6 +106,9 @@ type AuditLog interface {
 type Store interface {
 	DivisionStore
 	AuditLog
+	// ChangeMark returns a number that grows with every committed change
+	// (the newest audit entry's id), so readers can tell their copy is stale.
+	ChangeMark(ctx context.Context) (int64, error)
 	// Ping says whether the store is reachable.
 	Ping(ctx context.Context) error
 	Close() error

@@ -1,0 +1,282 @@
+// Command diming is the place-name and division service of a district
+// civil-affairs bureau. Subcommands: serve, migrate, demo.
+//
+// Configuration comes from flags, with DIMING_* environment variables as
+// their defaults; see `diming help`.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/paulmach/orb/geojson"
+
+	"diming"
+	"diming/demo"
+	"diming/gazetteer"
+	"diming/httpapi"
+	"diming/readmodel"
+	"diming/store/postgis"
+	"diming/store/sqlite"
+	"diming/web"
+)
+
+// Config is everything the commands can be told.
+type Config struct {
+	Addr            string
+	DataDir         string
+	DatabaseURL     string
+	NoDemo          bool
+	LogLevel        string
+	LogFormat       string
+	RefreshInterval time.Duration
+	MaxBodyBytes    int64
+}
+
+const usage = `diming — 地名与行政区划服务 (place names and administrative divisions)
+
+usage:
+  diming serve   [--addr 127.0.0.1:8080] [--data-dir ./.data] [--database-url URL] [--no-demo]
+  diming migrate [--data-dir DIR] [--database-url URL]
+  diming demo    [--data-dir DIR] [--database-url URL] [--geojson FILE]
+
+Without --database-url the embedded SQLite store in --data-dir is used.
+Environment: DIMING_ADDR, DIMING_DATA_DIR, DIMING_DATABASE_URL, DIMING_LOG_LEVEL (debug|info|warn|error),
+DIMING_LOG_FORMAT (text|json), DIMING_REFRESH_INTERVAL (e.g. 2s), DIMING_MAX_BODY_BYTES.
+`
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(stdout, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, rest := args[0], args[1:]
+	fs := flag.NewFlagSet("diming "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := Config{}
+	fs.StringVar(&cfg.DataDir, "data-dir", env("DIMING_DATA_DIR", "./.data"), "folder of the embedded store")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", env("DIMING_DATABASE_URL", ""), "PostgreSQL/PostGIS URL (empty: embedded store)")
+	fs.StringVar(&cfg.LogLevel, "log-level", env("DIMING_LOG_LEVEL", "info"), "debug, info, warn or error")
+	fs.StringVar(&cfg.LogFormat, "log-format", env("DIMING_LOG_FORMAT", "text"), "text or json")
+	var geojsonOut string
+	switch cmd {
+	case "serve":
+		fs.StringVar(&cfg.Addr, "addr", env("DIMING_ADDR", "127.0.0.1:8080"), "listen address")
+		fs.BoolVar(&cfg.NoDemo, "no-demo", false, "start with an empty embedded store instead of the demo dataset")
+		fs.DurationVar(&cfg.RefreshInterval, "refresh-interval", envDuration("DIMING_REFRESH_INTERVAL", 2*time.Second), "how often to look for changes made by other processes")
+		fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", envInt("DIMING_MAX_BODY_BYTES", 10<<20), "largest request body accepted")
+	case "migrate":
+	case "demo":
+		fs.StringVar(&geojsonOut, "geojson", "", "also write the demo divisions to this GeoJSON file")
+	default:
+		fmt.Fprintf(stderr, "diming: 未知命令 %q / unknown command %q\n\n%s", cmd, cmd, usage)
+		return 2
+	}
+	if err := fs.Parse(rest); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "diming %s: 多余的参数 / unexpected arguments: %s\n", cmd, strings.Join(fs.Args(), " "))
+		return 2
+	}
+	log, err := newLogger(cfg, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "diming:", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	switch cmd {
+	case "serve":
+		err = serve(ctx, cfg, log)
+	case "migrate":
+		err = migrate(ctx, cfg, log)
+	case "demo":
+		err = loadDemo(ctx, cfg, log, geojsonOut)
+	}
+	if err != nil {
+		zh, en := diming.Messages(err)
+		if diming.Code(err) == diming.EINTERNAL {
+			zh, en = err.Error(), err.Error()
+		}
+		fmt.Fprintf(stderr, "diming %s: %s\n  (%s)\n", cmd, zh, en)
+		return 1
+	}
+	return 0
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil && d > 0 {
+		return d
+	}
+	return def
+}
+
+func envInt(name string, def int64) int64 {
+	var n int64
+	if _, err := fmt.Sscan(os.Getenv(name), &n); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
+
+func newLogger(cfg Config, w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		return nil, fmt.Errorf("日志级别无效 / invalid log level %q", cfg.LogLevel)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch cfg.LogFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("日志格式无效 / invalid log format %q (text or json)", cfg.LogFormat)
+}
+
+// storeHandle is an opened store and what kind it is.
+type storeHandle struct {
+	gazetteer.Store
+	kind     string
+	migrate  func(context.Context) error
+	check    func(context.Context) error // refuses an unknown schema
+	embedded bool
+}
+
+func openStore(ctx context.Context, cfg Config) (*storeHandle, error) {
+	if cfg.DatabaseURL == "" {
+		st, err := sqlite.Open(ctx, cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		return &storeHandle{Store: st, kind: "sqlite", migrate: st.Migrate, check: st.Migrate, embedded: true}, nil
+	}
+	st, err := postgis.Open(ctx, postgis.Config{URL: cfg.DatabaseURL})
+	if err != nil {
+		return nil, err
+	}
+	return &storeHandle{Store: st, kind: "postgis", migrate: st.Migrate, check: st.CheckSchema}, nil
+}
+
+func migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.migrate(ctx); err != nil {
+		return err
+	}
+	log.Info("schema up to date", "store", st.kind)
+	return nil
+}
+
+func loadDemo(ctx context.Context, cfg Config, log *slog.Logger, geojsonOut string) error {
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.check(ctx); err != nil {
+		return err
+	}
+	n, err := writeDemo(ctx, st)
+	if err != nil {
+		return err
+	}
+	log.Info("demo dataset written", "store", st.kind, "divisions", n)
+	if geojsonOut == "" {
+		return nil
+	}
+	ds, err := demo.Divisions()
+	if err != nil {
+		return err
+	}
+	fc := geojson.NewFeatureCollection()
+	for _, d := range ds {
+		f := geojson.NewFeature(d.Geometry)
+		f.ID = d.Code
+		f.Properties = geojson.Properties{"code": d.Code, "name": d.Name, "level": d.Level, "parent_code": d.ParentCode,
+			"households": d.Households, "population": d.Population, "population_60": d.Population60,
+			"urban_rural_code": d.UrbanRuralCode, "synthetic": d.Synthetic}
+		fc.Append(f)
+	}
+	b, err := fc.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(geojsonOut, b, 0o644)
+}
+
+func writeDemo(ctx context.Context, st gazetteer.Store) (int, error) {
+	ds, err := demo.Divisions()
+	if err != nil {
+		return 0, fmt.Errorf("demo: %w", err)
+	}
+	if err := st.PutDivisions(ctx, "system:demo", ds); err != nil {
+		return 0, err
+	}
+	return len(ds), nil
+}
+
+func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.check(ctx); err != nil {
+		return err
+	}
+	if st.embedded && !cfg.NoDemo {
+		n, err := st.CountDivisions(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			log.Info("empty embedded store: loading the demo dataset (use --no-demo to start empty)")
+			if _, err := writeDemo(ctx, st); err != nil {
+				return err
+			}
+		}
+	}
+	model := readmodel.NewHolder(st, log)
+	if _, err := model.Refresh(ctx); err != nil {
+		return fmt.Errorf("build read model: %w", err)
+	}
+	go model.Watch(ctx, cfg.RefreshInterval)
+	hc := httpapi.DefaultConfig()
+	hc.Addr = cfg.Addr
+	hc.MaxBodyBytes = cfg.MaxBodyBytes
+	hc.StoreKind = st.kind
+	srv := httpapi.New(hc, st, model, log, web.Handler())
+	err = srv.Serve(ctx, nil)
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}

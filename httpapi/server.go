@@ -1,0 +1,202 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"diming"
+	"diming/gazetteer"
+	"diming/readmodel"
+)
+
+// Config is the HTTP side of the service's configuration.
+type Config struct {
+	Addr              string
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	ShutdownTimeout   time.Duration
+	// MaxBodyBytes bounds every request body.
+	MaxBodyBytes int64
+	// StoreKind is shown by /readyz: "sqlite" or "postgis".
+	StoreKind string
+}
+
+// DefaultConfig returns the settings used when none are given.
+func DefaultConfig() Config {
+	return Config{
+		Addr:              "127.0.0.1:8080",
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ShutdownTimeout:   20 * time.Second,
+		MaxBodyBytes:      10 << 20,
+	}
+}
+
+// Server serves the API from a read model and a store.
+type Server struct {
+	cfg      Config
+	store    gazetteer.Store
+	model    *readmodel.Holder
+	log      *slog.Logger
+	registry *prometheus.Registry
+	metrics  *metrics
+	handler  http.Handler
+}
+
+// New builds the server and its routes. Static pages are mounted from web.
+func New(cfg Config, store gazetteer.Store, model *readmodel.Holder, log *slog.Logger, pages http.Handler) *Server {
+	def := DefaultConfig()
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = def.MaxBodyBytes
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = def.ShutdownTimeout
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s := &Server{cfg: cfg, store: store, model: model, log: log, registry: reg, metrics: newMetrics(reg)}
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "diming_read_model_divisions", Help: "Divisions in the current read model.",
+	}, func() float64 {
+		if m := model.Load(); m != nil {
+			return float64(m.Divisions.Len())
+		}
+		return 0
+	}))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "diming_read_model_build_seconds", Help: "How long the current read model took to build.",
+	}, func() float64 {
+		if m := model.Load(); m != nil {
+			return m.BuildTime.Seconds()
+		}
+		return 0
+	}))
+
+	r := chi.NewRouter()
+	r.NotFound(notFound)
+	r.MethodNotAllowed(methodNotAllowed)
+	r.Get("/healthz", s.healthz)
+	r.Get("/readyz", s.readyz)
+	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	r.Route("/api/v1", func(r chi.Router) {
+		r.Get("/divisions", s.listDivisions)
+		r.Get("/divisions/{code}", s.getDivision)
+	})
+	if pages != nil {
+		r.Mount("/", pages)
+	}
+	s.handler = s.observe(securityHeaders(r))
+	return s
+}
+
+// Handler is the whole HTTP handler, middleware included.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Serve listens on cfg.Addr until ctx ends, then shuts down gracefully:
+// it stops accepting, lets in-flight requests finish (up to
+// ShutdownTimeout) and returns. ready, when not nil, receives the address.
+func (s *Server) Serve(ctx context.Context, ready func(addr string)) error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return diming.Wrap(err, diming.EUNAVAILABLE, "无法监听 %s", "cannot listen on %s", s.cfg.Addr)
+	}
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		ReadTimeout:       s.cfg.ReadTimeout,
+		WriteTimeout:      s.cfg.WriteTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	s.log.Info("listening", "addr", ln.Addr().String())
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down: draining in-flight requests", "timeout", s.cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	s.log.Info("stopped")
+	return nil
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, "", map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	type part struct {
+		OK     bool   `json:"ok"`
+		Detail string `json:"detail,omitempty"`
+	}
+	body := struct {
+		Status    string `json:"status"`
+		Store     part   `json:"store"`
+		ReadModel part   `json:"read_model"`
+		Divisions int    `json:"divisions"`
+		BuiltAt   string `json:"built_at,omitempty"`
+	}{Status: "ready"}
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		zh, _ := diming.Messages(err)
+		body.Store = part{Detail: s.cfg.StoreKind + "：" + zh}
+		logger(r.Context()).Warn("readiness: store unreachable", "err", err)
+	} else {
+		body.Store = part{OK: true, Detail: s.cfg.StoreKind}
+	}
+	if m := s.model.Load(); m != nil {
+		body.ReadModel = part{OK: true}
+		body.Divisions = m.Divisions.Len()
+		body.BuiltAt = m.BuiltAt.UTC().Format(time.RFC3339)
+	} else {
+		body.ReadModel = part{Detail: "内存读模型尚未建立 / read model not built yet"}
+	}
+	status := http.StatusOK
+	if !body.Store.OK || !body.ReadModel.OK {
+		body.Status = "not ready"
+		status = http.StatusServiceUnavailable
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, status, "", body)
+}
+
+// currentModel returns the read model or an unavailable error before the
+// first build.
+func (s *Server) currentModel() (*readmodel.Model, error) {
+	m := s.model.Load()
+	if m == nil {
+		return nil, diming.Errorf(diming.EUNAVAILABLE, "服务正在启动，数据尚未加载", "the service is starting; data not loaded yet")
+	}
+	return m, nil
+}

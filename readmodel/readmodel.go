@@ -1,0 +1,90 @@
+// Package readmodel builds the service's in-memory read model from a store
+// and publishes it atomically: readers Load the current *Model and never
+// lock; a refresh builds a new Model and swaps it in.
+package readmodel
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"diming/gazetteer"
+)
+
+// Model is one immutable snapshot of everything queries read.
+type Model struct {
+	// ChangeMark is the store's change mark the snapshot was built at.
+	ChangeMark int64
+	BuiltAt    time.Time
+	BuildTime  time.Duration
+	Divisions  *gazetteer.DivisionIndex
+}
+
+// Holder publishes the current Model.
+type Holder struct {
+	store   gazetteer.Store
+	current atomic.Pointer[Model]
+	mu      sync.Mutex // serialises rebuilds
+	log     *slog.Logger
+	// OnSwap, when set, is called after each new model is published.
+	OnSwap func(*Model)
+}
+
+// NewHolder returns a holder with no model yet; call Refresh.
+func NewHolder(store gazetteer.Store, log *slog.Logger) *Holder {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Holder{store: store, log: log}
+}
+
+// Load returns the current model, or nil before the first build.
+func (h *Holder) Load() *Model { return h.current.Load() }
+
+// Refresh rebuilds the model if the store changed since the current one was
+// built (or if there is none) and publishes it.
+func (h *Holder) Refresh(ctx context.Context) (*Model, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	mark, err := h.store.ChangeMark(ctx)
+	if err != nil {
+		return h.Load(), err
+	}
+	if cur := h.Load(); cur != nil && cur.ChangeMark == mark {
+		return cur, nil
+	}
+	start := time.Now()
+	ds, err := h.store.Divisions(ctx, gazetteer.DivisionFilter{})
+	if err != nil {
+		return h.Load(), fmt.Errorf("readmodel: load divisions: %w", err)
+	}
+	m := &Model{ChangeMark: mark, BuiltAt: time.Now(), Divisions: gazetteer.NewDivisionIndex(ds)}
+	m.BuildTime = time.Since(start)
+	h.current.Store(m)
+	h.log.Info("read model built", "change_mark", mark, "divisions", m.Divisions.Len(), "took", m.BuildTime)
+	if h.OnSwap != nil {
+		h.OnSwap(m)
+	}
+	return m, nil
+}
+
+// Watch refreshes the model every interval until ctx ends, so changes that
+// other processes commit to the same store (an import, a second server)
+// reach this one's readers. Errors are logged and retried.
+func (h *Holder) Watch(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := h.Refresh(ctx); err != nil && ctx.Err() == nil {
+				h.log.Warn("read model refresh failed; serving the previous model", "err", err)
+			}
+		}
+	}
+}
