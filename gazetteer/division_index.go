@@ -88,28 +88,46 @@ func (ix *DivisionIndex) Divisions(f DivisionFilter) []Division {
 
 // At returns the divisions containing p from the top down: the district,
 // the township and the village-level unit, as far as they are known (a point
-// outside every village but inside a township returns two). Points on a
-// shared boundary go to the division with the smaller code.
+// in a township but in none of its villages returns two). It looks for the
+// lowest level first and takes the ancestors from the codes, so a point
+// costs one R-tree search and, usually, one point-in-polygon test. Points
+// on a shared boundary go to the division with the smaller code.
 func (ix *DivisionIndex) At(p orb.Point) []Division {
-	var chain []Division
-	for _, l := range Levels {
-		sp := ix.spatial[l]
-		if sp == nil {
+	for l := len(Levels) - 1; l >= 0; l-- {
+		i := ix.containing(Levels[l], p)
+		if i < 0 {
 			continue
 		}
-		ids := ix.byLevel[l]
-		best := -1
-		sp.Containing(p, func(i int) bool {
-			if best < 0 || ids[i] < best {
-				best = ids[i]
+		chain := make([]Division, l+1)
+		chain[l] = ix.all[i]
+		for k := l - 1; k >= 0; k-- {
+			j, ok := ix.byCode[chain[k+1].ParentCode]
+			if !ok || ix.all[j].Level != Levels[k] {
+				return chain[k+1:]
 			}
-			return true
-		})
-		if best >= 0 {
-			chain = append(chain, ix.all[best])
+			chain[k] = ix.all[j]
 		}
+		return chain
 	}
-	return chain
+	return nil
+}
+
+// containing returns the position in all of the division at level l that
+// contains p (the smallest code if several do), or -1.
+func (ix *DivisionIndex) containing(l Level, p orb.Point) int {
+	sp := ix.spatial[l]
+	if sp == nil {
+		return -1
+	}
+	ids := ix.byLevel[l]
+	best := -1
+	sp.Containing(p, func(i int) bool {
+		if best < 0 || ids[i] < best {
+			best = ids[i]
+		}
+		return true
+	})
+	return best
 }
 
 // Path returns the names from the district down to the division with code,

@@ -1,0 +1,148 @@
+// Command benchtable turns `go test -bench` output (stdin) into the markdown
+// table of docs/benchmarks.md. A benchmark with a sub-benchmark named
+// "diming" and others named for peers (postgis, pgrouting, pg_trgm, …) is
+// reported side by side with the ratio peer ÷ diming; repeated runs
+// (-count) are summarised by their median.
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+var line = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+([\d.]+) B/op)?(?:\s+([\d.]+) allocs/op)?`)
+
+type sample struct{ ns, bytes, allocs []float64 }
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func human(ns float64) string {
+	switch {
+	case ns >= 1e9:
+		return fmt.Sprintf("%.2f s", ns/1e9)
+	case ns >= 1e6:
+		return fmt.Sprintf("%.2f ms", ns/1e6)
+	case ns >= 1e3:
+		return fmt.Sprintf("%.2f µs", ns/1e3)
+	}
+	return fmt.Sprintf("%.0f ns", ns)
+}
+
+func main() {
+	out := flag.String("o", "docs/benchmarks.md", "markdown file to write")
+	cmd := flag.String("cmd", "make bench", "the command that produced the input, for the record")
+	flag.Parse()
+	if err := run(os.Stdin, *out, *cmd); err != nil {
+		fmt.Fprintln(os.Stderr, "benchtable:", err)
+		os.Exit(1)
+	}
+}
+
+func run(in io.Reader, out, cmd string) error {
+	samples := map[string]*sample{}
+	var order []string
+	cpu := ""
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		text := sc.Text()
+		if strings.HasPrefix(text, "cpu: ") {
+			cpu = strings.TrimPrefix(text, "cpu: ")
+		}
+		m := line.FindStringSubmatch(text)
+		if m == nil {
+			continue
+		}
+		name := m[1]
+		s, ok := samples[name]
+		if !ok {
+			s = &sample{}
+			samples[name] = s
+			order = append(order, name)
+		}
+		ns, _ := strconv.ParseFloat(m[2], 64)
+		s.ns = append(s.ns, ns)
+		if m[3] != "" {
+			b, _ := strconv.ParseFloat(m[3], 64)
+			s.bytes = append(s.bytes, b)
+		}
+		if m[4] != "" {
+			a, _ := strconv.ParseFloat(m[4], 64)
+			s.allocs = append(s.allocs, a)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	if len(order) == 0 {
+		return fmt.Errorf("no benchmark results in the input")
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Benchmarks\n\nWritten by `%s` on %s (%s, %s, %d cores). The machines are shared and noisy:\n",
+		cmd, time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.Version(), orUnknown(cpu), runtime.NumCPU())
+	b.WriteString("quote the **ratios**, which compare both engines on the same data in the same run, not the absolute times.\n")
+	b.WriteString("Each figure is the median of the runs (`-count`).\n\n")
+	b.WriteString("## diming against its peers\n\n| benchmark | diming | peer | peer time | peer ÷ diming |\n|---|---:|---|---:|---:|\n")
+	peers := 0
+	for _, name := range order {
+		base, sub, ok := strings.Cut(name, "/")
+		if !ok || sub != "diming" {
+			continue
+		}
+		own := median(samples[name].ns)
+		for _, other := range order {
+			ob, osub, ok := strings.Cut(other, "/")
+			if !ok || ob != base || osub == "diming" || strings.Contains(osub, "/") {
+				continue
+			}
+			peer := median(samples[other].ns)
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | **%.1f×** |\n", strings.TrimPrefix(base, "Benchmark"), human(own), osub, human(peer), peer/own)
+			peers++
+		}
+	}
+	if peers == 0 {
+		b.WriteString("| (no side-by-side benchmarks ran) | | | | |\n")
+	}
+	b.WriteString("\n## Every benchmark\n\n| benchmark | time/op | B/op | allocs/op |\n|---|---:|---:|---:|\n")
+	for _, name := range order {
+		s := samples[name]
+		fmt.Fprintf(&b, "| %s | %s | %.0f | %.0f |\n", strings.TrimPrefix(name, "Benchmark"), human(median(s.ns)), median(s.bytes), median(s.allocs))
+	}
+	if err := os.MkdirAll(dir(out), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(out, []byte(b.String()), 0o644)
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "cpu unknown"
+	}
+	return s
+}
+
+func dir(p string) string {
+	if i := strings.LastIndex(p, "/"); i > 0 {
+		return p[:i]
+	}
+	return "."
+}

@@ -1,0 +1,37 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestTable(t *testing.T) {
+	in := `goos: linux
+cpu: AMD EPYC
+BenchmarkDivisionAt/diming-2     2000   2000 ns/op   285 B/op   0 allocs/op
+BenchmarkDivisionAt/postgis-2    2000  60000 ns/op   403 B/op   5 allocs/op
+BenchmarkDivisionAt/diming-2     2000   4000 ns/op   285 B/op   0 allocs/op
+BenchmarkDivisionAt/postgis-2    2000  80000 ns/op   403 B/op   5 allocs/op
+BenchmarkDivisionAt/diming-2     2000   3000 ns/op   285 B/op   0 allocs/op
+BenchmarkDivisionAt/postgis-2    2000  90000 ns/op   403 B/op   5 allocs/op
+BenchmarkSearch-2                100    1500000 ns/op
+PASS
+`
+	out := filepath.Join(t.TempDir(), "b.md")
+	if err := run(strings.NewReader(in), out, "make bench"); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(out)
+	s := string(b)
+	// Medians 3000 and 80000 ns: ratio 26.7.
+	for _, want := range []string{"| DivisionAt | 3.00 µs | postgis | 80.00 µs | **26.7×** |", "| Search | 1.50 ms | 0 | 0 |", "AMD EPYC"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("table lacks %q:\n%s", want, s)
+		}
+	}
+	if err := run(strings.NewReader("PASS\n"), out, "x"); err == nil {
+		t.Error("no results should be an error, not an empty table")
+	}
+}
