@@ -85,4 +85,3 @@ func parseBBox(s string) (*orb.Bound, error) {
 	}
 	return &b, nil
 }
-

@@ -65,20 +65,41 @@ func NewDatabase(tb testing.TB) string {
 	if err != nil {
 		tb.Fatalf("pgtest: create database: %v", err)
 	}
-	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, server)
-		if err != nil {
-			tb.Logf("pgtest: drop %s: %v", name, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			tb.Logf("pgtest: drop %s: %v", name, err)
-		}
-	})
+	tb.Cleanup(func() { dropDatabase(tb, server, name) })
 	return WithDatabase(server, name)
+}
+
+// NewEmptyDatabase creates a database without diming's schema (PostGIS is
+// there when the server's template1 has it, as scripts/postgis.sh sets up)
+// and returns its URL; it is dropped when the test ends.
+func NewEmptyDatabase(tb testing.TB) string {
+	tb.Helper()
+	server := ServerURL(tb)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	name := "diming_test_" + randomHex(6)
+	if err := withLock(ctx, server, func(conn *pgx.Conn) error {
+		_, err := conn.Exec(ctx, "CREATE DATABASE "+name)
+		return err
+	}); err != nil {
+		tb.Fatalf("pgtest: create database: %v", err)
+	}
+	tb.Cleanup(func() { dropDatabase(tb, server, name) })
+	return WithDatabase(server, name)
+}
+
+func dropDatabase(tb testing.TB, server, name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, server)
+	if err != nil {
+		tb.Logf("pgtest: drop %s: %v", name, err)
+		return
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+		tb.Logf("pgtest: drop %s: %v", name, err)
+	}
 }
 
 // WithDatabase returns server's URL pointing at another database.

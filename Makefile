@@ -1,0 +1,54 @@
+# diming: the two commands a newcomer needs are `make run` and `make test`.
+GO          ?= go
+PG          := scripts/postgis.sh
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+BENCHTIME   ?= 2s
+BENCHCOUNT  ?= 3
+
+.PHONY: run build test test-short bench lint fmt db-up db-down db-url clean
+
+## run: the service with the demo data on the embedded store (http://127.0.0.1:8080)
+run:
+	$(GO) run ./cmd/diming serve
+
+## build: the binary in bin/
+build:
+	$(GO) build -trimpath -o bin/diming ./cmd/diming
+
+## test: the whole suite with -race, on SQLite and on a PostGIS this provisions itself
+test:
+	@url="$$($(PG) up)" && \
+	  DIMING_TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 20m ./...
+
+## test-short: the suite without PostGIS (PostGIS tests skip, loudly; they fail under CI=true)
+test-short:
+	$(GO) test -count=1 ./...
+
+## bench: every benchmark, diming side by side with PostGIS; writes docs/benchmarks.md
+bench:
+	@mkdir -p .data
+	@url="$$($(PG) up)" && \
+	  DIMING_TEST_DATABASE_URL="$$url" $(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./... \
+	  | tee .data/bench.out
+	$(GO) run ./internal/benchtable -o docs/benchmarks.md < .data/bench.out
+	@cat docs/benchmarks.md
+
+## lint: gofmt, go vet and staticcheck
+lint:
+	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+fmt:
+	gofmt -w .
+
+## db-up / db-url / db-down: the throwaway PostGIS cluster
+db-up:
+	@$(PG) up
+db-url:
+	@$(PG) url
+db-down:
+	@$(PG) down
+
+clean:
+	rm -rf bin

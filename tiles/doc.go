@@ -1,0 +1,3 @@
+// Package tiles will render Mapbox Vector Tiles from the in-memory read
+// model. It is empty until the maps issue lands.
+package tiles
