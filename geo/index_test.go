@@ -20,7 +20,7 @@ func TestPolygonIndexMatchesPlanar(t *testing.T) {
 		shell := orb.Ring{}
 		hole := orb.Ring{}
 		for k := 0; k < 12; k++ {
-			a := float64(k) / 12 * 2*math.Pi
+			a := float64(k) / 12 * 2 * math.Pi
 			r := 0.5 + rng.Float64()
 			shell = append(shell, orb.Point{c[0] + r*math.Cos(a), c[1] + r*math.Sin(a)})
 			hole = append(hole, orb.Point{c[0] + 0.2*math.Cos(-a), c[1] + 0.2*math.Sin(-a)})
