@@ -7,6 +7,7 @@ package main
 
 import (
 	"bufio"
+	_ "embed"
 	"flag"
 	"fmt"
 	"io"
@@ -18,6 +19,9 @@ import (
 	"strings"
 	"time"
 )
+
+//go:embed notes.md
+var notes string
 
 var line = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+([\d.]+) B/op)?(?:\s+([\d.]+) allocs/op)?`)
 
@@ -125,12 +129,21 @@ func run(in io.Reader, out, cmd string) error {
 	b.WriteString("\n## Every benchmark\n\n| benchmark | time/op | B/op | allocs/op |\n|---|---:|---:|---:|\n")
 	for _, name := range order {
 		s := samples[name]
-		fmt.Fprintf(&b, "| %s | %s | %.0f | %.0f |\n", strings.TrimPrefix(name, "Benchmark"), human(median(s.ns)), median(s.bytes), median(s.allocs))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", strings.TrimPrefix(name, "Benchmark"), human(median(s.ns)), count(s.bytes), count(s.allocs))
 	}
+	b.WriteString("\n" + notes)
 	if err := os.MkdirAll(dir(out), 0o755); err != nil {
 		return err
 	}
 	return os.WriteFile(out, []byte(b.String()), 0o644)
+}
+
+// count prints a median count, or a dash when the benchmark did not report it.
+func count(xs []float64) string {
+	if len(xs) == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.0f", median(xs))
 }
 
 func orUnknown(s string) string {
