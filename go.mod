@@ -9,7 +9,6 @@ require (
 	github.com/peterstace/simplefeatures v0.50.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/tidwall/rtree v1.10.0
-	github.com/twpayne/go-geom v1.7.0
 	modernc.org/sqlite v1.62.0
 )
 

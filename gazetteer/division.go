@@ -105,6 +105,7 @@ type AuditLog interface {
 // Store is everything the gazetteer needs of a store.
 type Store interface {
 	DivisionStore
+	PlaceStore
 	AuditLog
 	// ChangeMark returns a number that grows with every committed change
 	// (the newest audit entry's id), so readers can tell their copy is stale.

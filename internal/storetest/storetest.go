@@ -47,6 +47,10 @@ func Run(t *testing.T, open Opener) {
 		{"InvalidBatchWritesNothing", testAllOrNothing},
 		{"AuditLogIsAppendOnly", testAuditAppendOnly},
 		{"ConcurrentWriters", testConcurrentWriters},
+		{"PlacesRoundTrip", testPlacesRoundTrip},
+		{"PlaceFilter", testPlaceFilter},
+		{"PlaceHistoryAndConflicts", testPlaceHistory},
+		{"PlaceInvalidBatchWritesNothing", testPlaceInvalidBatch},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -298,4 +302,12 @@ func testConcurrentWriters(t *testing.T, h Harness) {
 	if len(audit) != 9 {
 		t.Fatalf("%d audit entries after 1 + 8 changing writes, want 9", len(audit))
 	}
+}
+
+func jsonHas(raw json.RawMessage, key, want string) bool {
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil {
+		return false
+	}
+	return m[key] == want
 }

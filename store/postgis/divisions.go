@@ -124,7 +124,7 @@ func (s *Store) PutDivisions(ctx context.Context, actor diming.Actor, ds []gazet
 			if action == "update" && string(before) == string(after) {
 				continue
 			}
-			geom, err := multiPolygonEWKB(d.Geometry)
+			geom, err := toEWKB(d.Geometry)
 			if err != nil {
 				return err
 			}
