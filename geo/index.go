@@ -107,3 +107,24 @@ func onSegment(a, b, p orb.Point) bool {
 	}
 	return (b[0]-a[0])*(p[1]-a[1])-(b[1]-a[1])*(p[0]-a[0]) == 0
 }
+
+// MultiPolygonContains says whether mp contains p; boundary points count as
+// inside, points strictly inside a hole do not.
+func MultiPolygonContains(mp orb.MultiPolygon, p orb.Point) bool {
+	for _, poly := range mp {
+		if len(poly) == 0 || !ringContains(poly[0], p) {
+			continue
+		}
+		inHole := false
+		for _, h := range poly[1:] {
+			if ringContains(h, p) && !onRing(h, p) {
+				inHole = true
+				break
+			}
+		}
+		if !inHole {
+			return true
+		}
+	}
+	return false
+}

@@ -97,6 +97,9 @@ func New(cfg Config, store gazetteer.Store, model *readmodel.Holder, log *slog.L
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Get("/divisions", s.listDivisions)
 		r.Get("/divisions/{code}", s.getDivision)
+		r.Get("/places/{id}", s.getPlace)
+		r.Get("/reverse", s.reverse)
+		r.Get("/categories", s.categories)
 	})
 	if pages != nil {
 		r.Mount("/", pages)

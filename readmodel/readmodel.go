@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"diming/gazetteer"
 )
 
@@ -21,6 +23,7 @@ type Model struct {
 	BuiltAt    time.Time
 	BuildTime  time.Duration
 	Divisions  *gazetteer.DivisionIndex
+	Places     *gazetteer.PlaceIndex
 }
 
 // Holder publishes the current Model.
@@ -61,10 +64,16 @@ func (h *Holder) Refresh(ctx context.Context) (*Model, error) {
 	if err != nil {
 		return h.Load(), fmt.Errorf("readmodel: load divisions: %w", err)
 	}
-	m := &Model{ChangeMark: mark, BuiltAt: time.Now(), Divisions: gazetteer.NewDivisionIndex(ds)}
+	ps, err := h.store.Places(ctx, gazetteer.PlaceFilter{})
+	if err != nil {
+		return h.Load(), fmt.Errorf("readmodel: load places: %w", err)
+	}
+	divs := gazetteer.NewDivisionIndex(ds)
+	m := &Model{ChangeMark: mark, BuiltAt: time.Now(), Divisions: divs,
+		Places: gazetteer.NewPlaceIndex(ps, centre(divs))}
 	m.BuildTime = time.Since(start)
 	h.current.Store(m)
-	h.log.Info("read model built", "change_mark", mark, "divisions", m.Divisions.Len(), "took", m.BuildTime)
+	h.log.Info("read model built", "change_mark", mark, "divisions", m.Divisions.Len(), "places", m.Places.Len(), "took", m.BuildTime)
 	if h.OnSwap != nil {
 		h.OnSwap(m)
 	}
@@ -87,4 +96,22 @@ func (h *Holder) Watch(ctx context.Context, interval time.Duration) {
 			}
 		}
 	}
+}
+
+// centre is the middle of the divisions' extent, the origin of the metric
+// projections; Shapingba's centre when there are no divisions yet.
+func centre(ix *gazetteer.DivisionIndex) orb.Point {
+	b := orb.Bound{}
+	first := true
+	for _, d := range ix.Divisions(gazetteer.DivisionFilter{}) {
+		if first {
+			b, first = d.Geometry.Bound(), false
+		} else {
+			b = b.Union(d.Geometry.Bound())
+		}
+	}
+	if first {
+		return orb.Point{106.37, 29.62}
+	}
+	return b.Center()
 }

@@ -185,6 +185,7 @@ func (s *Store) PutPlaces(ctx context.Context, actor diming.Actor, reason string
 			}
 			p.UpdatedAt = now
 			out = append(out, p)
+			gazetteer.ReportProgress(ctx, len(out), len(ps))
 		}
 		return nil
 	})

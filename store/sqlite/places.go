@@ -209,6 +209,7 @@ func (s *Store) PutPlaces(ctx context.Context, actor diming.Actor, reason string
 		}
 		p.UpdatedAt, _ = time.Parse(time.RFC3339Nano, stamp)
 		out = append(out, p)
+		gazetteer.ReportProgress(ctx, len(out), len(ps))
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, classify(err, "提交地名", "commit places")
