@@ -92,7 +92,7 @@ func ParsePlacesCSV(r io.Reader, crs geo.CRS) ([]ImportRow, error) {
 	cols := map[string]int{}
 	for i, h := range header {
 		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
-		if !contains(PlaceColumns, h) {
+		if !hasString(PlaceColumns, h) {
 			return nil, badRow("CSV 表头含有未知的列 %q；可用的列：%s", "unknown CSV column %q; allowed: %s", truncate(h, 40), strings.Join(PlaceColumns, ", "))
 		}
 		if _, dup := cols[h]; dup {
@@ -176,7 +176,7 @@ func ParsePlacesGeoJSON(data []byte, crs geo.CRS) ([]ImportRow, error) {
 			if k == "fid" {
 				continue
 			}
-			if !contains(PlaceColumns, k) || k == "lon" || k == "lat" || k == "geometry" {
+			if !hasString(PlaceColumns, k) || k == "lon" || k == "lat" || k == "geometry" {
 				ferr = badRow("未知的属性 %q；可用的属性：%s", "unknown property %q; allowed: %s", truncate(k, 40), strings.Join(PlaceColumns, ", "))
 				break
 			}
@@ -419,7 +419,7 @@ func resolveDivision(p *Place, divs *DivisionIndex) error {
 	return badRow("位置不在所填政区 %s 内，而在 %s 内", "the location is not in the given division %s but in %s", p.DivisionCode, at[len(at)-1].Code)
 }
 
-func contains(list []string, s string) bool {
+func hasString(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
 			return true

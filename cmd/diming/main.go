@@ -48,6 +48,7 @@ usage:
   diming serve   [--addr 127.0.0.1:8080] [--data-dir ./.data] [--database-url URL] [--no-demo]
   diming migrate [--data-dir DIR] [--database-url URL]
   diming demo    [--data-dir DIR] [--database-url URL] [--geojson FILE]
+  diming import  places FILE.csv|FILE.geojson [--crs wgs84|gcj02|bd09] [--dry-run] [--skip-invalid] [--json]
 
 Without --database-url the embedded SQLite store in --data-dir is used.
 Environment: DIMING_ADDR, DIMING_DATA_DIR, DIMING_DATABASE_URL, DIMING_LOG_LEVEL (debug|info|warn|error),
@@ -75,6 +76,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.LogLevel, "log-level", env("DIMING_LOG_LEVEL", "info"), "debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", env("DIMING_LOG_FORMAT", "text"), "text or json")
 	var geojsonOut string
+	var imp importOptions
 	switch cmd {
 	case "serve":
 		fs.StringVar(&cfg.Addr, "addr", env("DIMING_ADDR", "127.0.0.1:8080"), "listen address")
@@ -82,16 +84,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.DurationVar(&cfg.RefreshInterval, "refresh-interval", envDuration("DIMING_REFRESH_INTERVAL", 2*time.Second), "how often to look for changes made by other processes")
 		fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", envInt("DIMING_MAX_BODY_BYTES", 10<<20), "largest request body accepted")
 	case "migrate":
+	case "import":
+		fs.StringVar(&imp.crs, "crs", "wgs84", "coordinate system of the file: wgs84, cgcs2000, gcj02 or bd09")
+		fs.BoolVar(&imp.skipInvalid, "skip-invalid", false, "import the valid rows even when some are rejected")
+		fs.BoolVar(&imp.dryRun, "dry-run", false, "check and report, write nothing")
+		fs.StringVar(&imp.actor, "actor", env("USER", "cli"), "who the audit log names")
+		fs.BoolVar(&imp.jsonReport, "json", false, "print the summary as JSON")
 	case "demo":
 		fs.StringVar(&geojsonOut, "geojson", "", "also write the demo divisions to this GeoJSON file")
 	default:
 		fmt.Fprintf(stderr, "diming: 未知命令 %q / unknown command %q\n\n%s", cmd, cmd, usage)
 		return 2
 	}
-	if err := fs.Parse(rest); err != nil {
+	if err := fs.Parse(interleaved(fs, rest)); err != nil {
 		return 2
 	}
-	if fs.NArg() > 0 {
+	var positional []string
+	if cmd == "import" {
+		if fs.NArg() != 2 {
+			fmt.Fprintf(stderr, "diming import: 需要类型和文件 / usage: diming import KIND FILE [--crs wgs84|gcj02|bd09]\n")
+			return 2
+		}
+		positional = fs.Args()
+	} else if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "diming %s: 多余的参数 / unexpected arguments: %s\n", cmd, strings.Join(fs.Args(), " "))
 		return 2
 	}
@@ -107,6 +122,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = serve(ctx, cfg, log)
 	case "migrate":
 		err = migrate(ctx, cfg, log)
+	case "import":
+		imp.actor = "cli:" + strings.TrimPrefix(imp.actor, "cli:")
+		err = importCmd(ctx, cfg, log, positional[0], positional[1], imp, stdout, stderr)
 	case "demo":
 		err = loadDemo(ctx, cfg, log, geojsonOut)
 	}
@@ -208,7 +226,7 @@ func loadDemo(ctx context.Context, cfg Config, log *slog.Logger, geojsonOut stri
 	if err != nil {
 		return err
 	}
-	log.Info("demo dataset written", "store", st.kind, "divisions", n)
+	log.Info("demo dataset written", "store", st.kind, "divisions", n.Divisions, "places", n.Places)
 	if geojsonOut == "" {
 		return nil
 	}
@@ -232,15 +250,8 @@ func loadDemo(ctx context.Context, cfg Config, log *slog.Logger, geojsonOut stri
 	return os.WriteFile(geojsonOut, b, 0o644)
 }
 
-func writeDemo(ctx context.Context, st gazetteer.Store) (int, error) {
-	ds, err := demo.Divisions()
-	if err != nil {
-		return 0, fmt.Errorf("demo: %w", err)
-	}
-	if err := st.PutDivisions(ctx, "system:demo", ds); err != nil {
-		return 0, err
-	}
-	return len(ds), nil
+func writeDemo(ctx context.Context, st gazetteer.Store) (demo.LoadResult, error) {
+	return demo.Load(ctx, st)
 }
 
 func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
@@ -279,4 +290,32 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return nil
 	}
 	return err
+}
+
+// interleaved moves flags after positional arguments to the front, so
+// `diming import places FILE --crs gcj02` works as people type it.
+func interleaved(fs *flag.FlagSet, args []string) []string {
+	var flags, pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			pos = append(pos, args[i+1:]...)
+			break
+		}
+		if strings.HasPrefix(a, "-") && len(a) > 1 {
+			flags = append(flags, a)
+			name := strings.TrimLeft(a, "-")
+			if !strings.Contains(name, "=") {
+				if f := fs.Lookup(name); f != nil {
+					if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); !(ok && bf.IsBoolFlag()) && i+1 < len(args) {
+						flags = append(flags, args[i+1])
+						i++
+					}
+				}
+			}
+			continue
+		}
+		pos = append(pos, a)
+	}
+	return append(flags, pos...)
 }
