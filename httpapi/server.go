@@ -97,6 +97,8 @@ func New(cfg Config, store gazetteer.Store, model *readmodel.Holder, log *slog.L
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Get("/divisions", s.listDivisions)
 		r.Get("/divisions/{code}", s.getDivision)
+		r.Get("/places", s.searchPlaces)
+		r.Get("/places/autocomplete", s.autocomplete)
 		r.Get("/places/{id}", s.getPlace)
 		r.Get("/reverse", s.reverse)
 		r.Get("/categories", s.categories)
@@ -125,7 +127,7 @@ func (s *Server) Serve(ctx context.Context, ready func(addr string)) error {
 		ReadTimeout:       s.cfg.ReadTimeout,
 		WriteTimeout:      s.cfg.WriteTimeout,
 		IdleTimeout:       s.cfg.IdleTimeout,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    256 << 10, // room for a 10,000-character query, which then gets a JSON 400
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}

@@ -24,6 +24,7 @@ type Model struct {
 	BuildTime  time.Duration
 	Divisions  *gazetteer.DivisionIndex
 	Places     *gazetteer.PlaceIndex
+	Search     *gazetteer.SearchIndex
 }
 
 // Holder publishes the current Model.
@@ -70,7 +71,7 @@ func (h *Holder) Refresh(ctx context.Context) (*Model, error) {
 	}
 	divs := gazetteer.NewDivisionIndex(ds)
 	m := &Model{ChangeMark: mark, BuiltAt: time.Now(), Divisions: divs,
-		Places: gazetteer.NewPlaceIndex(ps, centre(divs))}
+		Places: gazetteer.NewPlaceIndex(ps, centre(divs)), Search: gazetteer.NewSearchIndex(ps, divs)}
 	m.BuildTime = time.Since(start)
 	h.current.Store(m)
 	h.log.Info("read model built", "change_mark", mark, "divisions", m.Divisions.Len(), "places", m.Places.Len(), "took", m.BuildTime)
