@@ -17,6 +17,7 @@ build:
 
 ## test: the whole suite with -race, on SQLite and on a PostGIS this provisions itself
 test:
+	@scripts/browser.sh
 	@url="$$($(PG) up)" && \
 	  DIMING_TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 20m ./...
 

@@ -53,7 +53,8 @@ func round1(x float64) *float64 {
 	return &v
 }
 
-// getPlace: GET /api/v1/places/{id}: the full record, its geometry and history.
+// getPlace: GET /api/v1/places/{id}: the full record, its geometry and its
+// versions (history is the record's 历史沿革 text).
 func (s *Server) getPlace(w http.ResponseWriter, r *http.Request) {
 	if _, err := queryParams(r); err != nil {
 		writeError(w, r, err)
@@ -98,9 +99,9 @@ func (s *Server) getPlace(w http.ResponseWriter, r *http.Request) {
 		DivisionPath []string          `json:"division_path"`
 		Geometry     *geojson.Geometry `json:"geometry"`
 		Location     *geojson.Geometry `json:"location"`
-		History      []version         `json:"history"`
+		Versions     []version         `json:"versions"`
 	}{Place: p, CategoryName: c.Name, DivisionPath: nonNilStrings(m.Divisions.Path(p.DivisionCode)),
-		Geometry: geojson.NewGeometry(p.Geometry), Location: geojson.NewGeometry(geo.LabelPoint(p.Geometry)), History: history}
+		Geometry: geojson.NewGeometry(p.Geometry), Location: geojson.NewGeometry(geo.LabelPoint(p.Geometry)), Versions: history}
 	writeJSON(w, http.StatusOK, "", body)
 }
 

@@ -114,10 +114,10 @@ func TestPlaceDetail(t *testing.T) {
 		DivisionPath                                 []string `json:"division_path"`
 		Protected                                    bool
 		Geometry                                     struct{ Type string }
-		History2                                     []struct {
+		Versions                                     []struct {
 			Version int
 			Actor   string
-		} `json:"history"`
+		} `json:"versions"`
 	}
 	if err := json.Unmarshal(body, &d); err != nil {
 		t.Fatal(err)
@@ -125,7 +125,7 @@ func TestPlaceDetail(t *testing.T) {
 	if d.Name != "磁器口古镇" || d.Romanization != "Ciqikou Guzhen" || d.Meaning == "" || !d.Protected ||
 		strings.Join(d.FormerNames, ",") != "白岩场,龙隐镇" || d.CategoryNameJSON != "公园、景区" ||
 		strings.Join(d.DivisionPath, "/") != "沙坪坝区/小龙坎街道/龙泉路社区居民委员会" || d.Geometry.Type != "Point" ||
-		len(d.History2) != 1 || d.History2[0].Version != 1 || d.History2[0].Actor != "test" {
+		d.History != "旧称白岩场" || len(d.Versions) != 1 || d.Versions[0].Version != 1 || d.Versions[0].Actor != "test" {
 		t.Fatalf("detail %+v\n%s", d, body)
 	}
 	for path, want := range map[string]int{"/api/v1/places/999999": 404, "/api/v1/places/0": 400, "/api/v1/places/abc": 400,
