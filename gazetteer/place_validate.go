@@ -205,3 +205,29 @@ func ValidatePlaces(actor diming.Actor, ps []Place) error {
 	}
 	return nil
 }
+
+// PlaceChange is what writing a place over its stored record means.
+type PlaceChange struct {
+	Action string          // "create" or "update"; "" when nothing changes
+	Before json.RawMessage // the stored record, for the audit log
+	Place  Place           // the place to write, with its new version
+}
+
+// ChangePlace decides what a store does with p: old is the stored record
+// (nil for a new place). A p.Version that is set and differs from the stored
+// one is a conflict: someone else changed the record since p was read.
+func ChangePlace(old *Place, p Place) (PlaceChange, error) {
+	if old == nil {
+		p.Version = 1
+		return PlaceChange{Action: "create", Place: p}, nil
+	}
+	if p.Version != 0 && p.Version != old.Version {
+		return PlaceChange{}, diming.Errorf(diming.ECONFLICT, "地名 %s（#%d）已被他人修改（当前第 %d 版，提交基于第 %d 版）",
+			"place %s (#%d) was changed by someone else (now version %d, change based on %d)", p.Name, p.ID, old.Version, p.Version)
+	}
+	if SamePlace(*old, p) {
+		return PlaceChange{Place: *old}, nil
+	}
+	p.Version = old.Version + 1
+	return PlaceChange{Action: "update", Before: old.Record(), Place: p}, nil
+}

@@ -31,63 +31,54 @@ func divisionFeature(m *readmodel.Model, d gazetteer.Division) *geojson.Feature 
 }
 
 // listDivisions: GET /api/v1/divisions?level=&parent=&bbox=
-func (s *Server) listDivisions(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listDivisions(w http.ResponseWriter, r *http.Request) error {
 	q, err := queryParams(r, "level", "parent", "bbox")
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	var f gazetteer.DivisionFilter
 	if v := q.Get("level"); q.Has("level") {
 		if f.Level, err = gazetteer.ParseLevel(v); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 	}
 	if q.Has("parent") {
 		if f.ParentCode, err = gazetteer.NormalizeCode(q.Get("parent")); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 	}
 	if q.Has("bbox") {
 		if f.BBox, err = parseBBox(q.Get("bbox")); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 	}
 	m, err := s.currentModel()
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	fc := geojson.NewFeatureCollection()
 	for _, d := range m.Divisions.Divisions(f) {
 		fc.Append(divisionFeature(m, d))
 	}
-	writeJSON(w, http.StatusOK, geoJSONType, fc)
+	return writeJSON(w, http.StatusOK, geoJSONType, fc)
 }
 
 // getDivision: GET /api/v1/divisions/{code}
-func (s *Server) getDivision(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getDivision(w http.ResponseWriter, r *http.Request) error {
 	if _, err := queryParams(r); err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	code, err := gazetteer.NormalizeCode(chi.URLParam(r, "code"))
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	m, err := s.currentModel()
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	d, err := m.Divisions.Division(code)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, geoJSONType, divisionFeature(m, d))
+	return writeJSON(w, http.StatusOK, geoJSONType, divisionFeature(m, d))
 }

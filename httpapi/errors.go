@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -85,17 +86,34 @@ func prefersEnglish(r *http.Request) bool {
 	return strings.HasPrefix(strings.TrimSpace(al), "en")
 }
 
-func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
+// writeJSON answers with v as JSON. Its error is for handlers to return: a
+// value that cannot be encoded is an internal error, answered by the handler
+// adapter; a failed write to the client is only logged.
+func writeJSON(w http.ResponseWriter, status int, contentType string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
-		slog.Error("encode response", "err", err)
-		http.Error(w, `{"error":{"code":"internal","message":"服务内部错误"}}`, http.StatusInternalServerError)
-		return
+		return fmt.Errorf("encode response: %w", err)
 	}
 	if contentType == "" {
 		contentType = "application/json; charset=utf-8"
 	}
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	if _, err := w.Write(b); err != nil {
+		slog.Debug("write response", "err", err)
+	}
+	return nil
+}
+
+// apiHandler is a handler that returns its error instead of writing it.
+type apiHandler func(w http.ResponseWriter, r *http.Request) error
+
+// h adapts an apiHandler: a returned error is answered by writeError, the
+// one mapping from errors to statuses.
+func h(f apiHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := f(w, r); err != nil {
+			writeError(w, r, err)
+		}
+	}
 }

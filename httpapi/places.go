@@ -55,31 +55,26 @@ func round1(x float64) *float64 {
 
 // getPlace: GET /api/v1/places/{id}: the full record, its geometry and its
 // versions (history is the record's 历史沿革 text).
-func (s *Server) getPlace(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getPlace(w http.ResponseWriter, r *http.Request) error {
 	if _, err := queryParams(r); err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	raw := chi.URLParam(r, "id")
 	id, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil || id <= 0 {
-		writeError(w, r, diming.Errorf(diming.EINVALID, "地名编号 %q 无效：应为正整数", "invalid place id %q: use a positive integer", truncate(raw, 40)))
-		return
+		return diming.Errorf(diming.EINVALID, "地名编号 %q 无效：应为正整数", "invalid place id %q: use a positive integer", truncate(raw, 40))
 	}
 	m, err := s.currentModel()
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	p, ok := m.Places.Place(id)
 	if !ok {
-		writeError(w, r, diming.Errorf(diming.ENOTFOUND, "没有编号为 %d 的地名", "no place with id %d", id))
-		return
+		return diming.Errorf(diming.ENOTFOUND, "没有编号为 %d 的地名", "no place with id %d", id)
 	}
 	hist, err := s.store.PlaceHistory(r.Context(), id)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	type version struct {
 		Version int             `json:"version"`
@@ -102,7 +97,7 @@ func (s *Server) getPlace(w http.ResponseWriter, r *http.Request) {
 		Versions     []version         `json:"versions"`
 	}{Place: p, CategoryName: c.Name, DivisionPath: nonNilStrings(m.Divisions.Path(p.DivisionCode)),
 		Geometry: geojson.NewGeometry(p.Geometry), Location: geojson.NewGeometry(geo.LabelPoint(p.Geometry)), Versions: history}
-	writeJSON(w, http.StatusOK, "", body)
+	return writeJSON(w, http.StatusOK, "", body)
 }
 
 // parsePoint reads a longitude and latitude given as two parameters or as
@@ -130,35 +125,29 @@ func parsePoint(lonS, latS, crsS, what string) (orb.Point, error) {
 }
 
 // reverse: GET /api/v1/reverse?lon=&lat=&crs=&limit=&radius=
-func (s *Server) reverse(w http.ResponseWriter, r *http.Request) {
+func (s *Server) reverse(w http.ResponseWriter, r *http.Request) error {
 	q, err := queryParams(r, "lon", "lat", "crs", "limit", "radius")
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	if !q.Has("lon") || !q.Has("lat") {
-		writeError(w, r, diming.Errorf(diming.EINVALID, "缺少 lon 和 lat 参数", "lon and lat are required"))
-		return
+		return diming.Errorf(diming.EINVALID, "缺少 lon 和 lat 参数", "lon and lat are required")
 	}
 	p, err := parsePoint(q.Get("lon"), q.Get("lat"), q.Get("crs"), "lon/lat")
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	limit, err := intParam(q.Get("limit"), "limit", 5, 1, 50)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	radius, err := intParam(q.Get("radius"), "radius", 1000, 1, 5000)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	m, err := s.currentModel()
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	type unit struct {
 		Code string `json:"code"`
@@ -193,7 +182,7 @@ func (s *Server) reverse(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 	}
-	writeJSON(w, http.StatusOK, "", body)
+	return writeJSON(w, http.StatusOK, "", body)
 }
 
 // intParam parses an optional integer parameter within [lo, hi].
@@ -209,10 +198,9 @@ func intParam(v, name string, def, lo, hi int) (int, error) {
 }
 
 // categories: GET /api/v1/categories
-func (s *Server) categories(w http.ResponseWriter, r *http.Request) {
+func (s *Server) categories(w http.ResponseWriter, r *http.Request) error {
 	if _, err := queryParams(r); err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, "", map[string]any{"categories": gazetteer.Categories})
+	return writeJSON(w, http.StatusOK, "", map[string]any{"categories": gazetteer.Categories})
 }

@@ -95,13 +95,13 @@ func New(cfg Config, store gazetteer.Store, model *readmodel.Holder, log *slog.L
 	r.Get("/readyz", s.readyz)
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	r.Route("/api/v1", func(r chi.Router) {
-		r.Get("/divisions", s.listDivisions)
-		r.Get("/divisions/{code}", s.getDivision)
-		r.Get("/places", s.searchPlaces)
-		r.Get("/places/autocomplete", s.autocomplete)
-		r.Get("/places/{id}", s.getPlace)
-		r.Get("/reverse", s.reverse)
-		r.Get("/categories", s.categories)
+		r.Get("/divisions", h(s.listDivisions))
+		r.Get("/divisions/{code}", h(s.getDivision))
+		r.Get("/places", h(s.searchPlaces))
+		r.Get("/places/autocomplete", h(s.autocomplete))
+		r.Get("/places/{id}", h(s.getPlace))
+		r.Get("/reverse", h(s.reverse))
+		r.Get("/categories", h(s.categories))
 	})
 	if pages != nil {
 		r.Mount("/", pages)
@@ -156,7 +156,7 @@ func (s *Server) Serve(ctx context.Context, ready func(addr string)) error {
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, "", map[string]string{"status": "ok"})
+	_ = writeJSON(w, http.StatusOK, "", map[string]string{"status": "ok"})
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
@@ -193,7 +193,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusServiceUnavailable
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, status, "", body)
+	_ = writeJSON(w, status, "", body)
 }
 
 // currentModel returns the read model or an unavailable error before the

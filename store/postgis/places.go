@@ -133,25 +133,23 @@ func (s *Store) PutPlaces(ctx context.Context, actor diming.Actor, reason string
 			return err
 		}
 		for _, p := range ps {
-			action := "create"
-			var before []byte
+			var old *gazetteer.Place
 			if p.ID != 0 {
-				old, err := placeByID(ctx, tx, p.ID, true)
+				o, err := placeByID(ctx, tx, p.ID, true)
 				if err != nil {
 					return err
 				}
-				if p.Version != 0 && p.Version != old.Version {
-					return diming.Errorf(diming.ECONFLICT, "地名 %s（#%d）已被他人修改（当前第 %d 版，提交基于第 %d 版）",
-						"place %s (#%d) was changed by someone else (now version %d, change based on %d)", p.Name, p.ID, old.Version, p.Version)
-				}
-				if gazetteer.SamePlace(old, p) {
-					out = append(out, old)
-					continue
-				}
-				action, before, p.Version = "update", old.Record(), old.Version+1
-			} else {
-				p.Version = 1
+				old = &o
 			}
+			ch, err := gazetteer.ChangePlace(old, p)
+			if err != nil {
+				return err
+			}
+			if ch.Action == "" {
+				out = append(out, ch.Place)
+				continue
+			}
+			p, action, before := ch.Place, ch.Action, ch.Before
 			geom, err := toEWKB(p.Geometry)
 			if err != nil {
 				return err

@@ -151,25 +151,23 @@ func (s *Store) PutPlaces(ctx context.Context, actor diming.Actor, reason string
 	stamp := s.now().UTC().Format(time.RFC3339Nano)
 	out := make([]gazetteer.Place, 0, len(ps))
 	for _, p := range ps {
-		action := "create"
-		var before []byte
+		var old *gazetteer.Place
 		if p.ID != 0 {
-			old, err := placeByID(ctx, tx, p.ID)
+			o, err := placeByID(ctx, tx, p.ID)
 			if err != nil {
 				return nil, err
 			}
-			if p.Version != 0 && p.Version != old.Version {
-				return nil, diming.Errorf(diming.ECONFLICT, "地名 %s（#%d）已被他人修改（当前第 %d 版，提交基于第 %d 版）",
-					"place %s (#%d) was changed by someone else (now version %d, change based on %d)", p.Name, p.ID, old.Version, p.Version)
-			}
-			if gazetteer.SamePlace(old, p) {
-				out = append(out, old)
-				continue
-			}
-			action, before, p.Version = "update", old.Record(), old.Version+1
-		} else {
-			p.Version = 1
+			old = &o
 		}
+		ch, err := gazetteer.ChangePlace(old, p)
+		if err != nil {
+			return nil, err
+		}
+		if ch.Action == "" {
+			out = append(out, ch.Place)
+			continue
+		}
+		p, action, before := ch.Place, ch.Action, ch.Before
 		geom, err := wkb.Marshal(p.Geometry)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: place %s: encode geometry: %w", p.Name, err)
