@@ -23,9 +23,14 @@ import (
 //go:embed notes.md
 var notes string
 
-var line = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+([\d.]+) B/op)?(?:\s+([\d.]+) allocs/op)?`)
+// line matches a result line: name, iterations, then "value unit" pairs.
+var line = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+(.*)$`)
 
-type sample struct{ ns, bytes, allocs []float64 }
+type sample struct {
+	ns, bytes, allocs []float64
+	extra             map[string][]float64 // custom metrics (b.ReportMetric), by unit
+	units             []string
+}
 
 func median(xs []float64) float64 {
 	if len(xs) == 0 {
@@ -76,22 +81,35 @@ func run(in io.Reader, out, cmd string) error {
 		if m == nil {
 			continue
 		}
+		fields := strings.Fields(m[2])
+		if len(fields) < 2 || fields[1] != "ns/op" {
+			continue
+		}
 		name := m[1]
 		s, ok := samples[name]
 		if !ok {
-			s = &sample{}
+			s = &sample{extra: map[string][]float64{}}
 			samples[name] = s
 			order = append(order, name)
 		}
-		ns, _ := strconv.ParseFloat(m[2], 64)
-		s.ns = append(s.ns, ns)
-		if m[3] != "" {
-			b, _ := strconv.ParseFloat(m[3], 64)
-			s.bytes = append(s.bytes, b)
-		}
-		if m[4] != "" {
-			a, _ := strconv.ParseFloat(m[4], 64)
-			s.allocs = append(s.allocs, a)
+		for i := 0; i+1 < len(fields); i += 2 {
+			v, err := strconv.ParseFloat(fields[i], 64)
+			if err != nil {
+				break
+			}
+			switch unit := fields[i+1]; unit {
+			case "ns/op":
+				s.ns = append(s.ns, v)
+			case "B/op":
+				s.bytes = append(s.bytes, v)
+			case "allocs/op":
+				s.allocs = append(s.allocs, v)
+			default:
+				if _, seen := s.extra[unit]; !seen {
+					s.units = append(s.units, unit)
+				}
+				s.extra[unit] = append(s.extra[unit], v)
+			}
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -126,10 +144,14 @@ func run(in io.Reader, out, cmd string) error {
 	if peers == 0 {
 		b.WriteString("| (no side-by-side benchmarks ran) | | | | |\n")
 	}
-	b.WriteString("\n## Every benchmark\n\n| benchmark | time/op | B/op | allocs/op |\n|---|---:|---:|---:|\n")
+	b.WriteString("\n## Every benchmark\n\n| benchmark | time/op | B/op | allocs/op | other measures |\n|---|---:|---:|---:|---|\n")
 	for _, name := range order {
 		s := samples[name]
-		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", strings.TrimPrefix(name, "Benchmark"), human(median(s.ns)), count(s.bytes), count(s.allocs))
+		var other []string
+		for _, u := range s.units {
+			other = append(other, fmt.Sprintf("%s %s", strconv.FormatFloat(median(s.extra[u]), 'g', 4, 64), u))
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", strings.TrimPrefix(name, "Benchmark"), human(median(s.ns)), count(s.bytes), count(s.allocs), strings.Join(other, ", "))
 	}
 	b.WriteString("\n" + notes)
 	if err := os.MkdirAll(dir(out), 0o755); err != nil {
