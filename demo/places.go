@@ -787,15 +787,6 @@ func (s *synth) stem(u unit, ok func(string) bool) string {
 	return ""
 }
 
-func endsWithAny(s string, ends ...string) bool {
-	for _, e := range ends {
-		if strings.HasSuffix(s, e) {
-			return true
-		}
-	}
-	return false
-}
-
 // line draws a line from p: n vertices, segment length seg metres, heading
 // changing by up to ±turn radians at each vertex.
 func (s *synth) line(p orb.Point, n int, seg, turn float64) orb.LineString {
