@@ -5,7 +5,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHTIME   ?= 2s
 BENCHCOUNT  ?= 3
 
-.PHONY: run build test test-short bench lint fmt db-up db-down db-url clean
+.PHONY: run build test test-short bench fuzz lint fmt db-up db-down db-url clean
 
 ## run: the service with the demo data on the embedded store (http://127.0.0.1:8080)
 run:
@@ -33,6 +33,16 @@ bench:
 	  | tee .data/bench.out
 	$(GO) run ./internal/benchtable -o docs/benchmarks.md < .data/bench.out
 	@cat docs/benchmarks.md
+
+## fuzz: every fuzz target for FUZZTIME each (default 30s)
+FUZZTIME ?= 30s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
+	  for t in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
+	    echo "== $$pkg $$t"; $(GO) test $$pkg -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) || exit 1; \
+	  done; \
+	done
 
 ## lint: gofmt, go vet and staticcheck
 lint:
