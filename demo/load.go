@@ -42,7 +42,7 @@ func Load(ctx context.Context, st gazetteer.Store) (LoadResult, error) {
 			p.Specific, p.Generic = gazetteer.SplitName(p.Name, p.Category)
 		}
 		if p.Romanization == "" {
-			p.Romanization = gazetteer.Romanize(p.Specific, p.Generic).Standard
+			p.Romanization = gazetteer.ProposeRomanization(p.Name, p.Specific, p.Generic, p.Category).Standard
 		}
 	}
 	existing, err := st.Places(ctx, gazetteer.PlaceFilter{})

@@ -58,7 +58,7 @@ func FuzzParsePlacesGeoJSON(f *testing.F) {
 func checkPlan(t *testing.T, rows []gazetteer.ImportRow, divs *gazetteer.DivisionIndex) {
 	t.Helper()
 	plan := gazetteer.PlanImport(rows, divs, nil, gazetteer.ImportOptions{Split: gazetteer.SplitName,
-		Romanize: func(s, g string) string { return gazetteer.Romanize(s, g).Standard }})
+		Romanize: func(n, s, g, c string) string { return gazetteer.ProposeRomanization(n, s, g, c).Standard }})
 	for _, p := range append(plan.Add, plan.Update...) {
 		if err := p.Validate(); err != nil {
 			t.Fatalf("plan accepted an invalid place %+v: %v", p, err)

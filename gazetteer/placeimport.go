@@ -62,7 +62,7 @@ type ImportOptions struct {
 	// Split divides a name into 专名 and 通名 when the row gives neither.
 	Split func(name, category string) (specific, generic string)
 	// Romanize proposes a romanization when the row gives none.
-	Romanize func(specific, generic string) string
+	Romanize func(name, specific, generic, category string) string
 	// Source is written into each record (e.g. "import:places.csv").
 	Source string
 }
@@ -341,7 +341,7 @@ func PlanImport(rows []ImportRow, divs *DivisionIndex, existing []Place, opt Imp
 			p.Specific, p.Generic = opt.Split(p.Name, p.Category)
 		}
 		if p.Romanization == "" && opt.Romanize != nil {
-			p.Romanization = opt.Romanize(p.Specific, p.Generic)
+			p.Romanization = opt.Romanize(p.Name, p.Specific, p.Generic, p.Category)
 		}
 		if p.Source == "" {
 			p.Source = opt.Source

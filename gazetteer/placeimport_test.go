@@ -24,7 +24,7 @@ func plan(t *testing.T, rows []gazetteer.ImportRow, existing []gazetteer.Place) 
 			}
 			return name, ""
 		},
-		Romanize: func(s, g string) string { return "Proposed" },
+		Romanize: func(_, _, _, _ string) string { return "Proposed" },
 		Source:   "import:test",
 	})
 }

@@ -204,3 +204,30 @@ func (s *Server) categories(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writeJSON(w, http.StatusOK, "", map[string]any{"categories": gazetteer.Categories})
 }
+
+// romanize: GET /api/v1/romanize?name=&category=: the converter's proposal
+// for a name's romanization (the stored one is a reviewed field).
+func (s *Server) romanize(w http.ResponseWriter, r *http.Request) error {
+	q, err := queryParams(r, "name", "category")
+	if err != nil {
+		return err
+	}
+	name := q.Get("name")
+	if err := gazetteer.CheckName(name); err != nil {
+		e := err.(*diming.Error)
+		return &diming.Error{Code: diming.EINVALID, Message: "名称" + e.Message, MessageEN: "name " + e.MessageEN}
+	}
+	category := q.Get("category")
+	if category != "" {
+		if _, err := gazetteer.CategoryByCode(category); err != nil {
+			return err
+		}
+	}
+	specific, generic := gazetteer.SplitName(name, category)
+	return writeJSON(w, http.StatusOK, "", struct {
+		Name     string `json:"name"`
+		Specific string `json:"specific"`
+		Generic  string `json:"generic"`
+		gazetteer.Romanization
+	}{name, specific, generic, gazetteer.ProposeRomanization(name, specific, generic, category)})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -136,5 +137,26 @@ func TestPlaceDetail(t *testing.T) {
 	}
 	if res, body := f.do(t, "GET", "/api/v1/categories", nil); res.StatusCode != 200 || !strings.Contains(string(body), "群众自治组织") {
 		t.Errorf("categories: %d", res.StatusCode)
+	}
+}
+
+func TestRomanizeProposal(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct{ query, standard, tones, initials string }{
+		{"name=覃家岗街道&category=0402", "Qinjiagang Jiedao", "Qínjiāgǎng Jiēdào", "qjgjd"},
+		{"name=曾家镇", "Zengjia Zhen", "Zēngjiā Zhèn", "zjz"},
+		{"name=" + url.QueryEscape("李家湾") + "&category=0702", "Lijiawan", "Lǐjiāwān", "ljw"},
+	} {
+		res, body := f.do(t, "GET", "/api/v1/romanize?"+tc.query, nil)
+		var got struct{ Standard, Tones, Initials string }
+		_ = json.Unmarshal(body, &got)
+		if res.StatusCode != 200 || got.Standard != tc.standard || got.Tones != tc.tones || got.Initials != tc.initials {
+			t.Errorf("%s: %d %+v, want %s / %s / %s", tc.query, res.StatusCode, got, tc.standard, tc.tones, tc.initials)
+		}
+	}
+	for _, q := range []string{"", "name=", "name=%20x", "name=沙坪坝&category=77", "name=a%01b"} {
+		if res, body := f.do(t, "GET", "/api/v1/romanize?"+q, nil); res.StatusCode != 400 {
+			t.Errorf("%q: %d %s", q, res.StatusCode, body)
+		}
 	}
 }

@@ -102,6 +102,7 @@ func New(cfg Config, store gazetteer.Store, model *readmodel.Holder, log *slog.L
 		r.Get("/places/{id}", h(s.getPlace))
 		r.Get("/reverse", h(s.reverse))
 		r.Get("/categories", h(s.categories))
+		r.Get("/romanize", h(s.romanize))
 	})
 	if pages != nil {
 		r.Mount("/", pages)

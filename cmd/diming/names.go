@@ -3,6 +3,6 @@ package main
 import "diming/gazetteer"
 
 // romanizeStandard proposes the place-name spelling of a name.
-func romanizeStandard(specific, generic string) string {
-	return gazetteer.Romanize(specific, generic).Standard
+func romanizeStandard(name, specific, generic, category string) string {
+	return gazetteer.ProposeRomanization(name, specific, generic, category).Standard
 }
