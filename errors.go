@@ -18,6 +18,7 @@ const (
 	EUNAUTHORIZED ErrorCode = "unauthorized" // no or bad credentials
 	EFORBIDDEN    ErrorCode = "forbidden"    // credentials fine, role not allowed
 	ETOOLARGE     ErrorCode = "too_large"    // a body, file or result over its limit
+	ETOOMANY      ErrorCode = "rate_limited" // too many requests or failed logins: wait
 	EUNAVAILABLE  ErrorCode = "unavailable"  // a dependency (the store) is down
 	EINTERNAL     ErrorCode = "internal"     // a bug; never shown in detail
 )

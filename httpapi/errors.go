@@ -26,6 +26,8 @@ func statusOf(code diming.ErrorCode) int {
 		return http.StatusForbidden
 	case diming.ETOOLARGE:
 		return http.StatusRequestEntityTooLarge
+	case diming.ETOOMANY:
+		return http.StatusTooManyRequests
 	case diming.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"diming"
+	"diming/auth"
 	"diming/gazetteer"
 	"diming/readmodel"
 )
@@ -30,6 +31,21 @@ type Config struct {
 	MaxBodyBytes int64
 	// StoreKind is shown by /readyz: "sqlite" or "postgis".
 	StoreKind string
+	// SessionTTL is how long a console login lasts.
+	SessionTTL time.Duration
+	// SecureCookies marks the session cookie Secure even on plain HTTP
+	// (behind a TLS-terminating proxy).
+	SecureCookies bool
+	// LoginMaxFailures failed logins per account or address within
+	// LoginWindow lock further attempts until the window passes.
+	LoginMaxFailures int
+	LoginWindow      time.Duration
+}
+
+// Store is what the server needs of a store.
+type Store interface {
+	gazetteer.Store
+	auth.Store
 }
 
 // DefaultConfig returns the settings used when none are given.
@@ -42,14 +58,18 @@ func DefaultConfig() Config {
 		IdleTimeout:       120 * time.Second,
 		ShutdownTimeout:   20 * time.Second,
 		MaxBodyBytes:      10 << 20,
+		SessionTTL:        8 * time.Hour,
+		LoginMaxFailures:  5,
+		LoginWindow:       15 * time.Minute,
 	}
 }
 
 // Server serves the API from a read model and a store.
 type Server struct {
 	cfg      Config
-	store    gazetteer.Store
+	store    Store
 	model    *readmodel.Holder
+	throttle *loginThrottle
 	log      *slog.Logger
 	registry *prometheus.Registry
 	metrics  *metrics
@@ -57,7 +77,7 @@ type Server struct {
 }
 
 // New builds the server and its routes. Static pages are mounted from web.
-func New(cfg Config, store gazetteer.Store, model *readmodel.Holder, log *slog.Logger, pages http.Handler) *Server {
+func New(cfg Config, store Store, model *readmodel.Holder, log *slog.Logger, pages http.Handler) *Server {
 	def := DefaultConfig()
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = def.MaxBodyBytes
@@ -65,12 +85,19 @@ func New(cfg Config, store gazetteer.Store, model *readmodel.Holder, log *slog.L
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = def.ShutdownTimeout
 	}
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = def.SessionTTL
+	}
+	if cfg.LoginMaxFailures <= 0 || cfg.LoginWindow <= 0 {
+		cfg.LoginMaxFailures, cfg.LoginWindow = def.LoginMaxFailures, def.LoginWindow
+	}
 	if log == nil {
 		log = slog.Default()
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	s := &Server{cfg: cfg, store: store, model: model, log: log, registry: reg, metrics: newMetrics(reg)}
+	s := &Server{cfg: cfg, store: store, model: model, log: log, registry: reg, metrics: newMetrics(reg),
+		throttle: newLoginThrottle(cfg.LoginMaxFailures, cfg.LoginWindow)}
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "diming_read_model_divisions", Help: "Divisions in the current read model.",
 	}, func() float64 {
@@ -95,6 +122,10 @@ func New(cfg Config, store gazetteer.Store, model *readmodel.Holder, log *slog.L
 	r.Get("/readyz", s.readyz)
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	r.Route("/api/v1", func(r chi.Router) {
+		r.Use(s.authenticate)
+		r.Post("/login", h(s.login))
+		r.Post("/logout", h(requireRole(s.logout, auth.Roles...)))
+		r.Get("/me", h(s.me))
 		r.Get("/divisions", h(s.listDivisions))
 		r.Get("/divisions/{code}", h(s.getDivision))
 		r.Get("/places", h(s.searchPlaces))

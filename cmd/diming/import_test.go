@@ -68,7 +68,7 @@ func TestImportPlaces(t *testing.T) {
 	}
 	// --skip-invalid imports the good rows, in one transaction.
 	var stdout, stderr bytes.Buffer
-	code = run(context.Background(), []string{"import", "places", writeFile(t, "bad.csv", bad), "--skip-invalid", "--json", "--data-dir", dir}, &stdout, &stderr)
+	code = run(context.Background(), []string{"import", "places", writeFile(t, "bad.csv", bad), "--skip-invalid", "--json", "--data-dir", dir}, strings.NewReader(""), &stdout, &stderr)
 	var sum importSummary
 	if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil || code != 0 {
 		t.Fatalf("skip-invalid: exit %d, %v\n%s\n%s", code, err, stdout.String(), stderr.String())

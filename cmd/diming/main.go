@@ -49,6 +49,8 @@ usage:
   diming migrate [--data-dir DIR] [--database-url URL]
   diming demo    [--data-dir DIR] [--database-url URL] [--geojson FILE]
   diming import  places FILE.csv|FILE.geojson [--crs wgs84|gcj02|bd09] [--dry-run] [--skip-invalid] [--json]
+  diming user add --name NAME --role applicant|reviewer|approver|admin [--display-name 张三]   (password on stdin)
+  diming token create --user NAME [--label TEXT] [--expires 90d|never]                        (prints the token once)
 
 Without --database-url the embedded SQLite store in --data-dir is used.
 Environment: DIMING_ADDR, DIMING_DATA_DIR, DIMING_DATABASE_URL, DIMING_LOG_LEVEL (debug|info|warn|error),
@@ -56,10 +58,10 @@ DIMING_LOG_FORMAT (text|json), DIMING_REFRESH_INTERVAL (e.g. 2s), DIMING_MAX_BOD
 `
 
 func main() {
-	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprint(stdout, usage)
 		if len(args) == 0 {
@@ -68,6 +70,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	cmd, rest := args[0], args[1:]
+	// Two-word commands: user add, token create.
+	if (cmd == "user" || cmd == "token") && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		cmd, rest = cmd+" "+rest[0], rest[1:]
+	}
 	fs := flag.NewFlagSet("diming "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := Config{}
@@ -77,6 +83,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.LogFormat, "log-format", env("DIMING_LOG_FORMAT", "text"), "text or json")
 	var geojsonOut string
 	var imp importOptions
+	var acct accountOptions
 	switch cmd {
 	case "serve":
 		fs.StringVar(&cfg.Addr, "addr", env("DIMING_ADDR", "127.0.0.1:8080"), "listen address")
@@ -90,6 +97,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.BoolVar(&imp.dryRun, "dry-run", false, "check and report, write nothing")
 		fs.StringVar(&imp.actor, "actor", env("USER", "cli"), "who the audit log names")
 		fs.BoolVar(&imp.jsonReport, "json", false, "print the summary as JSON")
+	case "user add":
+		fs.StringVar(&acct.name, "name", "", "account name (lower-case letters, digits, . _ -)")
+		fs.StringVar(&acct.displayName, "display-name", "", "the official's name as shown, e.g. 张三")
+		fs.StringVar(&acct.role, "role", "", "applicant, reviewer, approver or admin")
+	case "token create":
+		fs.StringVar(&acct.name, "user", "", "account name")
+		fs.StringVar(&acct.label, "label", "", "what the token is for")
+		fs.StringVar(&acct.expires, "expires", "90d", "lifetime: e.g. 90d, 12h, or never")
 	case "demo":
 		fs.StringVar(&geojsonOut, "geojson", "", "also write the demo divisions to this GeoJSON file")
 	default:
@@ -122,6 +137,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = serve(ctx, cfg, log)
 	case "migrate":
 		err = migrate(ctx, cfg, log)
+	case "user add":
+		err = userAdd(ctx, cfg, log, acct, stdin, stdout)
+	case "token create":
+		err = tokenCreate(ctx, cfg, log, acct, stdout)
 	case "import":
 		imp.actor = "cli:" + strings.TrimPrefix(imp.actor, "cli:")
 		err = importCmd(ctx, cfg, log, positional[0], positional[1], imp, stdout, stderr)
@@ -178,7 +197,7 @@ func newLogger(cfg Config, w io.Writer) (*slog.Logger, error) {
 
 // storeHandle is an opened store and what kind it is.
 type storeHandle struct {
-	gazetteer.Store
+	httpapi.Store
 	kind     string
 	migrate  func(context.Context) error
 	check    func(context.Context) error // refuses an unknown schema

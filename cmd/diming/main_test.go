@@ -72,7 +72,9 @@ func startServe(t *testing.T, args ...string) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	var out syncBuffer
-	go func() { done <- run(ctx, append([]string{"serve", "--addr", addr}, args...), &out, &out) }()
+	go func() {
+		done <- run(ctx, append([]string{"serve", "--addr", addr}, args...), strings.NewReader(""), &out, &out)
+	}()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -135,8 +137,14 @@ func townshipNames(t *testing.T, base string) []string {
 
 func runCmd(t *testing.T, args ...string) (int, string) {
 	t.Helper()
+	return runStdin(t, "", args...)
+}
+
+// runStdin runs a command with the given standard input.
+func runStdin(t *testing.T, stdin string, args ...string) (int, string) {
+	t.Helper()
 	var out bytes.Buffer
-	code := run(context.Background(), args, &out, &out)
+	code := run(context.Background(), args, strings.NewReader(stdin), &out, &out)
 	return code, out.String()
 }
 

@@ -14,12 +14,15 @@ import (
 	"github.com/paulmach/orb"
 
 	"diming"
+	"diming/auth"
 	"diming/gazetteer"
 )
 
 // Harness is one store under test plus the raw access some tests need.
 type Harness struct {
 	Store gazetteer.Store
+	// Accounts is the same store seen as an auth.Store.
+	Accounts auth.Store
 	// Migrate applies the migrations again (it must be idempotent).
 	Migrate func(ctx context.Context) error
 	// SchemaVersion reports the applied schema version.
@@ -51,6 +54,7 @@ func Run(t *testing.T, open Opener) {
 		{"PlaceFilter", testPlaceFilter},
 		{"PlaceHistoryAndConflicts", testPlaceHistory},
 		{"PlaceInvalidBatchWritesNothing", testPlaceInvalidBatch},
+		{"Accounts", testAccounts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

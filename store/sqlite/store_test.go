@@ -28,6 +28,7 @@ func TestContract(t *testing.T) {
 		st := open(tb)
 		return storetest.Harness{
 			Store:         st,
+			Accounts:      st,
 			Migrate:       st.Migrate,
 			SchemaVersion: st.SchemaVersion,
 			LatestVersion: migrations.Latest(migrations.SQLite),
