@@ -191,7 +191,8 @@ func (d Division) Validate() error {
 		return diming.Errorf(diming.EINVALID, "区划 %s 缺少边界面", "division %s has no boundary polygon", d.Code)
 	}
 	if err := geo.ValidateMultiPolygon(d.Geometry); err != nil {
-		return diming.Wrap(err, diming.EINVALID, "区划 %s 的边界面无效：%s", "division %s: invalid boundary polygon: %s", d.Code, geo.Reason(err))
+		zh, en := geo.Reasons(err)
+		return diming.Wrap(err, diming.EINVALID, "区划 %[1]s 的边界面无效：%[2]s", "division %[1]s: invalid boundary polygon: %[3]s", d.Code, zh, en)
 	}
 	return nil
 }
@@ -245,4 +246,19 @@ func CheckName(name string) error {
 		}
 	}
 	return nil
+}
+
+// Properties are a division's attributes as a GeoJSON feature carries them.
+func (d Division) Properties() map[string]any {
+	return map[string]any{
+		"code":             d.Code,
+		"name":             d.Name,
+		"level":            d.Level,
+		"parent_code":      d.ParentCode,
+		"households":       d.Households,
+		"population":       d.Population,
+		"population_60":    d.Population60,
+		"urban_rural_code": d.UrbanRuralCode,
+		"synthetic":        d.Synthetic,
+	}
 }

@@ -60,7 +60,8 @@ func (p Place) Validate() error {
 		return placeErr(p, "所在政区代码 %q 必须为 12 位数字", "division code %q must have 12 digits", p.DivisionCode)
 	}
 	if err := ValidatePlaceGeometry(p.Geometry); err != nil {
-		return placeErr(p, "位置无效：%s", "invalid location: %s", geo.Reason(err))
+		zh, en := geo.Reasons(err)
+		return placeErr(p, "位置无效：%[1]s", "invalid location: %[2]s", zh, en)
 	}
 	if !validRomanization(p.Romanization) {
 		return placeErr(p, "罗马字母拼写 %q 只能含拉丁字母、空格、隔音符号和连字符", "romanization %q may contain only Latin letters, spaces, apostrophes and hyphens", p.Romanization)

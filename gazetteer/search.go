@@ -1271,7 +1271,8 @@ func (ix *SearchIndex) checkFilters(q *query, category, division string, near *o
 	}
 	if near != nil {
 		if err := geo.CheckPoint(*near); err != nil {
-			return invalid("near 坐标无效：%s", "invalid near point: %s", geo.Reason(err))
+			zh, en := geo.Reasons(err)
+			return invalid("near 坐标无效：%[1]s", "invalid near point: %[2]s", zh, en)
 		}
 		p := *near
 		q.near = &p

@@ -128,3 +128,13 @@ func sfReason(err error) error {
 	}
 	return invalid("面无效："+msg, "invalid polygon: "+msg, where)
 }
+
+// Reasons returns the Chinese and English reasons of a *ValidationError in
+// err's chain (with its location), or err's text twice.
+func Reasons(err error) (zh, en string) {
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		return Reason(err), ve.Error()
+	}
+	return err.Error(), err.Error()
+}

@@ -15,18 +15,8 @@ const geoJSONType = "application/geo+json; charset=utf-8"
 func divisionFeature(m *readmodel.Model, d gazetteer.Division) *geojson.Feature {
 	f := geojson.NewFeature(d.Geometry)
 	f.ID = d.Code
-	f.Properties = geojson.Properties{
-		"code":             d.Code,
-		"name":             d.Name,
-		"level":            d.Level,
-		"parent_code":      d.ParentCode,
-		"path":             m.Divisions.Path(d.Code),
-		"households":       d.Households,
-		"population":       d.Population,
-		"population_60":    d.Population60,
-		"urban_rural_code": d.UrbanRuralCode,
-		"synthetic":        d.Synthetic,
-	}
+	f.Properties = d.Properties()
+	f.Properties["path"] = m.Divisions.Path(d.Code)
 	return f
 }
 

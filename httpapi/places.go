@@ -113,13 +113,15 @@ func parsePoint(lonS, latS, crsS, what string) (orb.Point, error) {
 	if crsS != "" {
 		c, err := geo.ParseCRS(crsS)
 		if err != nil {
-			return orb.Point{}, diming.Wrap(err, diming.EINVALID, "坐标系无效：%s", "invalid crs: %s", geo.Reason(err))
+			zh, en := geo.Reasons(err)
+			return orb.Point{}, diming.Wrap(err, diming.EINVALID, "坐标系无效：%[1]s", "invalid crs: %[2]s", zh, en)
 		}
 		crs = c
 	}
 	p, err := geo.ToWGS84(orb.Point{lon, lat}, crs)
 	if err != nil {
-		return orb.Point{}, diming.Wrap(err, diming.EINVALID, "%s 坐标无效：%s", "invalid %s: %s", what, geo.Reason(err))
+		zh, en := geo.Reasons(err)
+		return orb.Point{}, diming.Wrap(err, diming.EINVALID, "%[1]s 坐标无效：%[2]s", "invalid %[1]s: %[3]s", what, zh, en)
 	}
 	return p, nil
 }

@@ -227,6 +227,17 @@ func TestBadRequestsGetClearErrors(t *testing.T) {
 
 func TestEnglishErrors(t *testing.T) {
 	f := newFixture(t)
+	// Every error has an English version with no Chinese in it.
+	for _, path := range []string{"/api/v1/divisions?level=county", "/api/v1/divisions?bbox=1,2,3", "/api/v1/divisions/abc",
+		"/api/v1/reverse?lon=106&lat=29&crs=mercator", "/api/v1/reverse?lon=106&lat=95", "/api/v1/places?q=", "/api/v1/places?q=a&near=1,95",
+		"/api/v1/places/0", "/api/v1/romanize?name=", "/api/v1/me", "/nope"} {
+		res, body := f.do(t, "GET", path, map[string]string{"Accept-Language": "en"})
+		var e apiError
+		_ = json.Unmarshal(body, &e)
+		if res.StatusCode < 400 || e.Error.Message == "" || strings.ContainsFunc(e.Error.Message, func(r rune) bool { return r >= 0x4e00 && r <= 0x9fff }) {
+			t.Errorf("%s: %d, English message %q", path, res.StatusCode, e.Error.Message)
+		}
+	}
 	res, body := f.do(t, "GET", "/api/v1/divisions?level=county", map[string]string{"Accept-Language": "en-US,en;q=0.9"})
 	var e apiError
 	_ = json.Unmarshal(body, &e)

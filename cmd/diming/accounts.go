@@ -41,14 +41,11 @@ func userAdd(ctx context.Context, cfg Config, log *slog.Logger, opt accountOptio
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg)
+	st, err := openChecked(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := st.check(ctx); err != nil {
-		return err
-	}
 	u, err = st.CreateUser(ctx, "cli:user-add", u, hash)
 	if err != nil {
 		return err
@@ -69,14 +66,11 @@ func tokenCreate(ctx context.Context, cfg Config, log *slog.Logger, opt accountO
 		t := time.Now().Add(d)
 		expires = &t
 	}
-	st, err := openStore(ctx, cfg)
+	st, err := openChecked(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := st.check(ctx); err != nil {
-		return err
-	}
 	u, _, err := st.UserByName(ctx, opt.name)
 	if err != nil {
 		return err

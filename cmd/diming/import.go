@@ -45,16 +45,14 @@ func importCmd(ctx context.Context, cfg Config, log *slog.Logger, kind, file str
 	}
 	crs, err := geo.ParseCRS(opt.crs)
 	if err != nil {
-		return diming.Wrap(err, diming.EINVALID, "%s", "%s", geo.Reason(err))
+		zh, en := geo.Reasons(err)
+		return &diming.Error{Code: diming.EINVALID, Message: zh, MessageEN: en, Err: err}
 	}
-	st, err := openStore(ctx, cfg)
+	st, err := openChecked(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := st.check(ctx); err != nil {
-		return err
-	}
 	sum, err := importPlaces(ctx, st, file, crs, opt, stderr)
 	if err != nil {
 		return err

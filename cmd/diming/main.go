@@ -22,7 +22,6 @@ import (
 
 	"diming"
 	"diming/demo"
-	"diming/gazetteer"
 	"diming/httpapi"
 	"diming/readmodel"
 	"diming/store/postgis"
@@ -219,6 +218,20 @@ func openStore(ctx context.Context, cfg Config) (*storeHandle, error) {
 	return &storeHandle{Store: st, kind: "postgis", migrate: st.Migrate, check: st.CheckSchema}, nil
 }
 
+// openChecked opens the store and refuses a schema this binary does not
+// know (the embedded store is migrated instead).
+func openChecked(ctx context.Context, cfg Config) (*storeHandle, error) {
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.check(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
 func migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
 	st, err := openStore(ctx, cfg)
 	if err != nil {
@@ -233,15 +246,12 @@ func migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
 }
 
 func loadDemo(ctx context.Context, cfg Config, log *slog.Logger, geojsonOut string) error {
-	st, err := openStore(ctx, cfg)
+	st, err := openChecked(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := st.check(ctx); err != nil {
-		return err
-	}
-	n, err := writeDemo(ctx, st)
+	n, err := demo.Load(ctx, st)
 	if err != nil {
 		return err
 	}
@@ -257,9 +267,7 @@ func loadDemo(ctx context.Context, cfg Config, log *slog.Logger, geojsonOut stri
 	for _, d := range ds {
 		f := geojson.NewFeature(d.Geometry)
 		f.ID = d.Code
-		f.Properties = geojson.Properties{"code": d.Code, "name": d.Name, "level": d.Level, "parent_code": d.ParentCode,
-			"households": d.Households, "population": d.Population, "population_60": d.Population60,
-			"urban_rural_code": d.UrbanRuralCode, "synthetic": d.Synthetic}
+		f.Properties = d.Properties()
 		fc.Append(f)
 	}
 	b, err := fc.MarshalJSON()
@@ -269,19 +277,12 @@ func loadDemo(ctx context.Context, cfg Config, log *slog.Logger, geojsonOut stri
 	return os.WriteFile(geojsonOut, b, 0o644)
 }
 
-func writeDemo(ctx context.Context, st gazetteer.Store) (demo.LoadResult, error) {
-	return demo.Load(ctx, st)
-}
-
 func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
-	st, err := openStore(ctx, cfg)
+	st, err := openChecked(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := st.check(ctx); err != nil {
-		return err
-	}
 	if st.embedded && !cfg.NoDemo {
 		n, err := st.CountDivisions(ctx)
 		if err != nil {
@@ -289,7 +290,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}
 		if n == 0 {
 			log.Info("empty embedded store: loading the demo dataset (use --no-demo to start empty)")
-			if _, err := writeDemo(ctx, st); err != nil {
+			if _, err := demo.Load(ctx, st); err != nil {
 				return err
 			}
 		}
