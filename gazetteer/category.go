@@ -45,9 +45,9 @@ var Categories = []Category{
 	{Code: "09", Name: "水利电力通信设施"},
 	{Code: "10", Name: "纪念地旅游景点"},
 	{Code: "1001", Name: "公园、景区", Generics: []string{"公园", "景区", "古镇", "森林公园", "风景区"}},
-	{Code: "1002", Name: "纪念地、遗址", Generics: []string{"旧址", "遗址", "纪念馆", "陵园", "烈士墓", "故居"}},
+	{Code: "1002", Name: "纪念地、遗址", Generics: []string{"旧址", "遗址", "纪念馆", "陵园", "烈士墓", "故居", "公馆", "洞"}},
 	{Code: "11", Name: "建筑物", Generics: []string{"大厦", "中心", "楼", "馆", "大楼"}},
-	{Code: "12", Name: "单位", Generics: []string{"学校", "大学", "中学", "小学", "医院", "中心"}},
+	{Code: "12", Name: "单位", Generics: []string{"学校", "大学", "学院", "中学", "小学", "医院", "中心"}},
 }
 
 var categoryByCode = func() map[string]Category {

@@ -134,6 +134,7 @@ func New(cfg Config, store Store, model *readmodel.Holder, log *slog.Logger, pag
 		r.Get("/reverse", h(s.reverse))
 		r.Get("/categories", h(s.categories))
 		r.Get("/romanize", h(s.romanize))
+		r.Post("/checks/name", h(requireRole(s.checkName, auth.RoleApplicant, auth.RoleReviewer, auth.RoleApprover)))
 	})
 	if pages != nil {
 		r.Mount("/", pages)

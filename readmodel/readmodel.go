@@ -25,6 +25,7 @@ type Model struct {
 	Divisions  *gazetteer.DivisionIndex
 	Places     *gazetteer.PlaceIndex
 	Search     *gazetteer.SearchIndex
+	Checker    *gazetteer.NameChecker
 }
 
 // Holder publishes the current Model.
@@ -71,7 +72,8 @@ func (h *Holder) Refresh(ctx context.Context) (*Model, error) {
 	}
 	divs := gazetteer.NewDivisionIndex(ds)
 	m := &Model{ChangeMark: mark, BuiltAt: time.Now(), Divisions: divs,
-		Places: gazetteer.NewPlaceIndex(ps, centre(divs)), Search: gazetteer.NewSearchIndex(ps, divs)}
+		Places: gazetteer.NewPlaceIndex(ps, centre(divs)), Search: gazetteer.NewSearchIndex(ps, divs),
+		Checker: gazetteer.NewNameChecker(ps, divs, gazetteer.CheckConfig{})}
 	m.BuildTime = time.Since(start)
 	h.current.Store(m)
 	h.log.Info("read model built", "change_mark", mark, "divisions", m.Divisions.Len(), "places", m.Places.Len(), "took", m.BuildTime)

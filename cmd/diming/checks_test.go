@@ -1,0 +1,66 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestNameChecksRoute: officials check a proposed name against the demo
+// gazetteer and every township name of Chongqing; the public may not.
+func TestNameChecksRoute(t *testing.T) {
+	dir := t.TempDir()
+	if code, out := runStdin(t, "a long enough password\n", "user", "add", "--name", "sun.jiu", "--role", "applicant", "--data-dir", dir); code != 0 {
+		t.Fatalf("user add: %s", out)
+	}
+	_, out := runCmd(t, "token", "create", "--user", "sun.jiu", "--data-dir", dir)
+	token := ""
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "dmt_") {
+			token = l
+		}
+	}
+	base := startServe(t, "--data-dir", dir)
+	post := func(body string, auth bool) (int, map[string]any) {
+		req, _ := http.NewRequest("POST", base+"/api/v1/checks/name", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if auth {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("not JSON: %s", b)
+		}
+		return res.StatusCode, m
+	}
+	huayan := `{"name":"华岩镇","category":"0403","division_code":"500106"}`
+	if code, _ := post(huayan, false); code != 401 {
+		t.Fatalf("anonymous check: %d, want 401", code)
+	}
+	code, m := post(huayan, true)
+	if code != 200 || m["blocked"] != true || m["romanization"] != "Huayan Zhen" {
+		t.Fatalf("华岩镇: %d %v", code, m)
+	}
+	raw, _ := json.Marshal(m["results"])
+	if !strings.Contains(string(raw), "花岩镇") || !strings.Contains(string(raw), "homophone") {
+		t.Fatalf("华岩镇 results do not name the homophone 花岩镇: %s", raw)
+	}
+	// A plausible new road in the town of 凤凰 passes without a block.
+	code, m = post(`{"name":"青杠林路","category":"0801","division_code":"500106105","geometry":{"type":"LineString","coordinates":[[106.30,29.67],[106.305,29.672]]}}`, true)
+	if code != 200 || m["blocked"] != false {
+		t.Fatalf("a new road: %d %v", code, m)
+	}
+	for _, bad := range []string{`{"name":"x","unknown":1}`, `{"name":`, `[]`, `{"name":"路","geometry":{"type":"Point","coordinates":[500,30]}}`, `{"name":"某路","crs":"gcj02"}`} {
+		if code, m := post(bad, true); code != 400 {
+			t.Errorf("%s: %d %v", bad, code, m)
+		}
+	}
+}
