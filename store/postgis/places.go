@@ -125,70 +125,77 @@ func (s *Store) PutPlaces(ctx context.Context, actor diming.Actor, reason string
 	if err := gazetteer.ValidatePlaces(actor, ps); err != nil {
 		return nil, err
 	}
-	out := make([]gazetteer.Place, 0, len(ps))
+	var out []gazetteer.Place
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		out = out[:0]
-		var now time.Time
-		if err := tx.QueryRow(ctx, "SELECT clock_timestamp()").Scan(&now); err != nil {
-			return err
-		}
-		for _, p := range ps {
-			var old *gazetteer.Place
-			if p.ID != 0 {
-				o, err := placeByID(ctx, tx, p.ID, true)
-				if err != nil {
-					return err
-				}
-				old = &o
-			}
-			ch, err := gazetteer.ChangePlace(old, p)
-			if err != nil {
-				return err
-			}
-			if ch.Action == "" {
-				out = append(out, ch.Place)
-				continue
-			}
-			p, action, before := ch.Place, ch.Action, ch.Before
-			geom, err := toEWKB(p.Geometry)
-			if err != nil {
-				return err
-			}
-			args := []any{p.Name, p.Specific, p.Generic, nonNil(p.Aliases), nonNil(p.FormerNames), p.Romanization,
-				p.Category, p.DivisionCode, geom, p.Meaning, p.Origin, p.History, p.Description, p.NamedOn,
-				p.CancelledOn, p.ApprovedBy, p.ApprovedOn, p.Protected, p.Synthetic, p.Source, p.Version, now}
-			const vals = `$1, $2, $3, $4, $5, $6, $7, $8, ST_GeomFromEWKB($9), $10, $11, $12, $13,
-				NULLIF($14, '')::date, NULLIF($15, '')::date, $16, NULLIF($17, '')::date, $18, $19, $20, $21, $22`
-			const cols = `name, specific, generic, aliases, former_names, romanization, category, division_code,
-				geom, meaning, origin, history, description, named_on, cancelled_on, approved_by, approved_on,
-				protected, synthetic, source, version, updated_at`
-			if action == "create" {
-				if err := tx.QueryRow(ctx, "INSERT INTO places ("+cols+") VALUES ("+vals+") RETURNING id", args...).Scan(&p.ID); err != nil {
-					return classify(err, "写入地名 "+p.Name, "write place "+p.Name)
-				}
-			} else {
-				args = append(args, p.ID)
-				if _, err := tx.Exec(ctx, "UPDATE places SET ("+cols+") = ROW("+vals+") WHERE id = $23", args...); err != nil {
-					return classify(err, "更新地名 "+p.Name, "update place "+p.Name)
-				}
-			}
-			rec := p.Record()
-			if _, err := tx.Exec(ctx, "INSERT INTO place_versions (place_id, version, actor, reason, at, record) VALUES ($1, $2, $3, $4, $5, $6::jsonb)",
-				p.ID, p.Version, string(actor), reason, now, string(rec)); err != nil {
-				return classify(err, "写入地名历史", "write place history")
-			}
-			if err := appendAudit(ctx, tx, diming.AuditEntry{Actor: actor, Action: action, Entity: "place",
-				EntityID: fmt.Sprint(p.ID), Before: before, After: rec}); err != nil {
-				return err
-			}
-			p.UpdatedAt = now
-			out = append(out, p)
-			gazetteer.ReportProgress(ctx, len(out), len(ps))
-		}
-		return nil
+		var err error
+		out, err = putPlacesTx(ctx, tx, actor, reason, ps)
+		return err
 	})
 	if err != nil {
 		return nil, classify(err, "写入地名", "write places")
+	}
+	return out, nil
+}
+
+// putPlacesTx writes validated places inside tx (see PutPlaces).
+func putPlacesTx(ctx context.Context, tx pgx.Tx, actor diming.Actor, reason string, ps []gazetteer.Place) ([]gazetteer.Place, error) {
+	out := make([]gazetteer.Place, 0, len(ps))
+	var now time.Time
+	if err := tx.QueryRow(ctx, "SELECT clock_timestamp()").Scan(&now); err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		var old *gazetteer.Place
+		if p.ID != 0 {
+			o, err := placeByID(ctx, tx, p.ID, true)
+			if err != nil {
+				return nil, err
+			}
+			old = &o
+		}
+		ch, err := gazetteer.ChangePlace(old, p)
+		if err != nil {
+			return nil, err
+		}
+		if ch.Action == "" {
+			out = append(out, ch.Place)
+			continue
+		}
+		p, action, before := ch.Place, ch.Action, ch.Before
+		geom, err := toEWKB(p.Geometry)
+		if err != nil {
+			return nil, err
+		}
+		args := []any{p.Name, p.Specific, p.Generic, nonNil(p.Aliases), nonNil(p.FormerNames), p.Romanization,
+			p.Category, p.DivisionCode, geom, p.Meaning, p.Origin, p.History, p.Description, p.NamedOn,
+			p.CancelledOn, p.ApprovedBy, p.ApprovedOn, p.Protected, p.Synthetic, p.Source, p.Version, now}
+		const vals = `$1, $2, $3, $4, $5, $6, $7, $8, ST_GeomFromEWKB($9), $10, $11, $12, $13,
+			NULLIF($14, '')::date, NULLIF($15, '')::date, $16, NULLIF($17, '')::date, $18, $19, $20, $21, $22`
+		const cols = `name, specific, generic, aliases, former_names, romanization, category, division_code,
+			geom, meaning, origin, history, description, named_on, cancelled_on, approved_by, approved_on,
+			protected, synthetic, source, version, updated_at`
+		if action == "create" {
+			if err := tx.QueryRow(ctx, "INSERT INTO places ("+cols+") VALUES ("+vals+") RETURNING id", args...).Scan(&p.ID); err != nil {
+				return nil, classify(err, "写入地名 "+p.Name, "write place "+p.Name)
+			}
+		} else {
+			args = append(args, p.ID)
+			if _, err := tx.Exec(ctx, "UPDATE places SET ("+cols+") = ROW("+vals+") WHERE id = $23", args...); err != nil {
+				return nil, classify(err, "更新地名 "+p.Name, "update place "+p.Name)
+			}
+		}
+		rec := p.Record()
+		if _, err := tx.Exec(ctx, "INSERT INTO place_versions (place_id, version, actor, reason, at, record) VALUES ($1, $2, $3, $4, $5, $6::jsonb)",
+			p.ID, p.Version, string(actor), reason, now, string(rec)); err != nil {
+			return nil, classify(err, "写入地名历史", "write place history")
+		}
+		if err := appendAudit(ctx, tx, diming.AuditEntry{Actor: actor, Action: action, Entity: "place",
+			EntityID: fmt.Sprint(p.ID), Before: before, After: rec}); err != nil {
+			return nil, err
+		}
+		p.UpdatedAt = now
+		out = append(out, p)
+		gazetteer.ReportProgress(ctx, len(out), len(ps))
 	}
 	return out, nil
 }

@@ -148,6 +148,18 @@ func (s *Store) PutPlaces(ctx context.Context, actor diming.Actor, reason string
 			_ = tx.Rollback()
 		}
 	}()
+	out, err := s.putPlacesTx(ctx, tx, actor, reason, ps)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, classify(err, "提交地名", "commit places")
+	}
+	return out, nil
+}
+
+// putPlacesTx writes validated places inside tx (see PutPlaces).
+func (s *Store) putPlacesTx(ctx context.Context, tx *sql.Tx, actor diming.Actor, reason string, ps []gazetteer.Place) ([]gazetteer.Place, error) {
 	stamp := s.now().UTC().Format(time.RFC3339Nano)
 	out := make([]gazetteer.Place, 0, len(ps))
 	for _, p := range ps {
@@ -208,9 +220,6 @@ func (s *Store) PutPlaces(ctx context.Context, actor diming.Actor, reason string
 		p.UpdatedAt, _ = time.Parse(time.RFC3339Nano, stamp)
 		out = append(out, p)
 		gazetteer.ReportProgress(ctx, len(out), len(ps))
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, classify(err, "提交地名", "commit places")
 	}
 	return out, nil
 }
