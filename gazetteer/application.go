@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 
 	"diming"
 )
@@ -209,11 +210,31 @@ func (a Application) Record() json.RawMessage {
 		Geometry any `json:"geometry"`
 	}{Application: a}
 	if a.Geometry != nil {
-		rec.Geometry = geojsonGeometry(a.Geometry)
+		rec.Geometry = geojson.NewGeometry(a.Geometry)
 	}
 	b, err := json.Marshal(rec)
 	if err != nil {
 		return json.RawMessage(`null`)
 	}
 	return b
+}
+
+// ApplicationFromRecord reads what Record wrote.
+func ApplicationFromRecord(b []byte) (Application, error) {
+	var rec struct {
+		Application
+		Geometry json.RawMessage `json:"geometry"`
+	}
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return Application{}, err
+	}
+	a := rec.Application
+	if len(rec.Geometry) > 0 && string(rec.Geometry) != "null" {
+		g, err := geojson.UnmarshalGeometry(rec.Geometry)
+		if err != nil {
+			return a, err
+		}
+		a.Geometry = g.Geometry()
+	}
+	return a, nil
 }

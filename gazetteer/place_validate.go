@@ -232,5 +232,3 @@ func ChangePlace(old *Place, p Place) (PlaceChange, error) {
 	p.Version = old.Version + 1
 	return PlaceChange{Action: "update", Before: old.Record(), Place: p}, nil
 }
-
-func geojsonGeometry(g orb.Geometry) *geojson.Geometry { return geojson.NewGeometry(g) }

@@ -40,11 +40,14 @@ type Config struct {
 	// LoginWindow lock further attempts until the window passes.
 	LoginMaxFailures int
 	LoginWindow      time.Duration
+	// ApprovalAuthority is the 批准机关 written into approved names.
+	ApprovalAuthority string
 }
 
 // Store is what the server needs of a store.
 type Store interface {
 	gazetteer.Store
+	gazetteer.ApplicationStore
 	auth.Store
 }
 
@@ -61,6 +64,7 @@ func DefaultConfig() Config {
 		SessionTTL:        8 * time.Hour,
 		LoginMaxFailures:  5,
 		LoginWindow:       15 * time.Minute,
+		ApprovalAuthority: "重庆市沙坪坝区人民政府",
 	}
 }
 
@@ -70,10 +74,12 @@ type Server struct {
 	store    Store
 	model    *readmodel.Holder
 	throttle *loginThrottle
-	log      *slog.Logger
-	registry *prometheus.Registry
-	metrics  *metrics
-	handler  http.Handler
+	// commentLimit bounds public comments per address (10 per 10 minutes).
+	commentLimit *loginThrottle
+	log          *slog.Logger
+	registry     *prometheus.Registry
+	metrics      *metrics
+	handler      http.Handler
 }
 
 // New builds the server and its routes. Static pages are mounted from web.
@@ -97,7 +103,10 @@ func New(cfg Config, store Store, model *readmodel.Holder, log *slog.Logger, pag
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s := &Server{cfg: cfg, store: store, model: model, log: log, registry: reg, metrics: newMetrics(reg),
-		throttle: newLoginThrottle(cfg.LoginMaxFailures, cfg.LoginWindow)}
+		throttle: newLoginThrottle(cfg.LoginMaxFailures, cfg.LoginWindow), commentLimit: newLoginThrottle(10, 10*time.Minute)}
+	if cfg.ApprovalAuthority == "" {
+		s.cfg.ApprovalAuthority = def.ApprovalAuthority
+	}
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "diming_read_model_divisions", Help: "Divisions in the current read model.",
 	}, func() float64 {
@@ -135,6 +144,17 @@ func New(cfg Config, store Store, model *readmodel.Holder, log *slog.Logger, pag
 		r.Get("/categories", h(s.categories))
 		r.Get("/romanize", h(s.romanize))
 		r.Post("/checks/name", h(requireRole(s.checkName, auth.RoleApplicant, auth.RoleReviewer, auth.RoleApprover)))
+		officials := []auth.Role{auth.RoleApplicant, auth.RoleReviewer, auth.RoleApprover}
+		r.Post("/applications", h(requireRole(s.createApplication, officials...)))
+		r.Get("/applications", h(requireRole(s.listApplications, officials...)))
+		r.Get("/applications/{id}", h(requireRole(s.getApplication, officials...)))
+		r.Patch("/applications/{id}", h(requireRole(s.patchApplication, officials...)))
+		r.Post("/applications/{id}/attachments", h(requireRole(s.uploadAttachment, officials...)))
+		r.Get("/applications/{id}/attachments/{aid}", h(requireRole(s.getAttachment, officials...)))
+		r.Get("/applications/{id}/comments", h(requireRole(s.listComments, officials...)))
+		r.Post("/applications/{id}/{action}", h(requireRole(s.stepApplication, officials...)))
+		r.Get("/notices", h(s.notices))
+		r.Post("/notices/{id}/comments", h(s.comment))
 	})
 	if pages != nil {
 		r.Mount("/", pages)
