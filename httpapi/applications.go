@@ -296,18 +296,18 @@ func (s *Server) patchApplication(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	switch {
+	case a.Status == gazetteer.StatusDraft && a.Applicant == u.Name:
+	case a.Status == gazetteer.StatusUnderReview && u.Has(auth.RoleReviewer):
+	default:
+		return diming.Errorf(diming.EFORBIDDEN, "申请状态为 %s，您不能修改", "the application is %s: you may not edit it", a.Status)
+	}
 	var in appInput
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
 	if in.Version == 0 {
 		return diming.Errorf(diming.EINVALID, "须给出所修改的版本号（version）", "give the version you are changing (version)")
-	}
-	switch {
-	case a.Status == gazetteer.StatusDraft && a.Applicant == u.Name:
-	case a.Status == gazetteer.StatusUnderReview && u.Has(auth.RoleReviewer):
-	default:
-		return diming.Errorf(diming.EFORBIDDEN, "申请状态为 %s，您不能修改", "the application is %s: you may not edit it", a.Status)
 	}
 	if in.Kind != nil && *in.Kind != a.Kind {
 		return diming.Errorf(diming.EINVALID, "不能修改申请类型", "the kind of an application cannot change")

@@ -80,6 +80,7 @@ type Server struct {
 	registry     *prometheus.Registry
 	metrics      *metrics
 	handler      http.Handler
+	router       chi.Router
 }
 
 // New builds the server and its routes. Static pages are mounted from web.
@@ -159,6 +160,7 @@ func New(cfg Config, store Store, model *readmodel.Holder, log *slog.Logger, pag
 	if pages != nil {
 		r.Mount("/", pages)
 	}
+	s.router = r
 	s.handler = s.observe(securityHeaders(r))
 	return s
 }
