@@ -23,6 +23,8 @@ type Harness struct {
 	Store gazetteer.Store
 	// Accounts is the same store seen as an auth.Store.
 	Accounts auth.Store
+	// Apps is the same store seen as an ApplicationStore.
+	Apps gazetteer.ApplicationStore
 	// Migrate applies the migrations again (it must be idempotent).
 	Migrate func(ctx context.Context) error
 	// SchemaVersion reports the applied schema version.
@@ -55,6 +57,7 @@ func Run(t *testing.T, open Opener) {
 		{"PlaceHistoryAndConflicts", testPlaceHistory},
 		{"PlaceInvalidBatchWritesNothing", testPlaceInvalidBatch},
 		{"Accounts", testAccounts},
+		{"Applications", testApplications},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

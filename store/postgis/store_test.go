@@ -27,6 +27,7 @@ func TestContract(t *testing.T) {
 		return storetest.Harness{
 			Store:         st,
 			Accounts:      st,
+			Apps:          st,
 			Migrate:       st.Migrate,
 			SchemaVersion: st.SchemaVersion,
 			LatestVersion: migrations.Latest(migrations.PostGIS),

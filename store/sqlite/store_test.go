@@ -29,6 +29,7 @@ func TestContract(t *testing.T) {
 		return storetest.Harness{
 			Store:         st,
 			Accounts:      st,
+			Apps:          st,
 			Migrate:       st.Migrate,
 			SchemaVersion: st.SchemaVersion,
 			LatestVersion: migrations.Latest(migrations.SQLite),
