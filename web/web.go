@@ -11,6 +11,9 @@ import (
 //go:embed static
 var static embed.FS
 
+// pages maps the addresses people use to the files behind them.
+var pages = map[string]string{"/admin": "/admin.html"}
+
 // Handler serves the pages.
 func Handler() http.Handler {
 	sub, err := fs.Sub(static, "static")
@@ -27,6 +30,12 @@ func Handler() http.Handler {
 			return
 		}
 		w.Header().Set("Cache-Control", "no-cache")
+		if page, ok := pages[r.URL.Path]; ok {
+			r2 := r.Clone(r.Context())
+			r2.URL.Path = page
+			files.ServeHTTP(w, r2)
+			return
+		}
 		files.ServeHTTP(w, r)
 	})
 }
