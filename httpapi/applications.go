@@ -385,7 +385,7 @@ func (s *Server) stepApplication(w http.ResponseWriter, r *http.Request) error {
 	}
 	checks := m.Checker.Check(proposalOf(a))
 	next, ev, err := gazetteer.Step(a, action, gazetteer.StepInput{Note: in.Note, NoticeStart: in.Start, NoticeEnd: in.End,
-		OverrideReason: in.OverrideReason, Authority: s.cfg.ApprovalAuthority}, checks, u.Actor(), time.Now())
+		OverrideReason: in.OverrideReason, Authority: s.cfg.ApprovalAuthority}, checks, u.Actor(), time.Now().In(s.cfg.Location))
 	if err != nil {
 		return err
 	}

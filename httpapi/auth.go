@@ -62,6 +62,12 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				u, err := s.store.UserByID(ctx, sess.UserID)
 				if err == nil && !u.Disabled {
 					if unsafeMethod(r.Method) && !auth.SameSecret(r.Header.Get("X-CSRF-Token"), sess.CSRFHash) {
+						if r.URL.Path == "/api/v1/login" {
+							// Logging in again needs no session: a browser that lost
+							// its CSRF token must not be locked out until the cookie expires.
+							next.ServeHTTP(w, r)
+							return
+						}
 						writeError(w, r, diming.Errorf(diming.EFORBIDDEN, "缺少或错误的 CSRF 令牌（X-CSRF-Token）", "missing or wrong CSRF token (X-CSRF-Token)"))
 						return
 					}

@@ -133,3 +133,25 @@ func TestBearerTokens(t *testing.T) {
 		}
 	}
 }
+
+// A browser that still holds a session cookie but lost its CSRF token can
+// log in again.
+func TestLoginWithStaleCookie(t *testing.T) {
+	f := newFixture(t)
+	f.user(t, "qian.shi", auth.RoleReviewer, "a long enough password")
+	res, _ := f.post(t, "/api/v1/login", `{"name":"qian.shi","password":"a long enough password"}`, nil)
+	var cookie string
+	for _, c := range res.Cookies() {
+		if c.Name == "diming_session" {
+			cookie = c.Value
+		}
+	}
+	res, body := f.post(t, "/api/v1/login", `{"name":"qian.shi","password":"a long enough password"}`, map[string]string{"Cookie": "diming_session=" + cookie})
+	if res.StatusCode != 200 {
+		t.Fatalf("second login with the old cookie and no CSRF token: %d %s", res.StatusCode, body)
+	}
+	// Other writes with that cookie still need the token.
+	if res, _ := f.post(t, "/api/v1/checks/name", `{"name":"某路"}`, map[string]string{"Cookie": "diming_session=" + cookie}); res.StatusCode != 403 {
+		t.Fatalf("write without CSRF token: %d", res.StatusCode)
+	}
+}

@@ -42,6 +42,9 @@ type Config struct {
 	LoginWindow      time.Duration
 	// ApprovalAuthority is the 批准机关 written into approved names.
 	ApprovalAuthority string
+	// Location is the bureau's time zone: it decides what "today" is for
+	// notice periods and approval dates (China Standard Time, UTC+8).
+	Location *time.Location
 }
 
 // Store is what the server needs of a store.
@@ -65,6 +68,7 @@ func DefaultConfig() Config {
 		LoginMaxFailures:  5,
 		LoginWindow:       15 * time.Minute,
 		ApprovalAuthority: "重庆市沙坪坝区人民政府",
+		Location:          time.FixedZone("CST", 8*3600),
 	}
 }
 
@@ -107,6 +111,9 @@ func New(cfg Config, store Store, model *readmodel.Holder, log *slog.Logger, pag
 		throttle: newLoginThrottle(cfg.LoginMaxFailures, cfg.LoginWindow), commentLimit: newLoginThrottle(10, 10*time.Minute)}
 	if cfg.ApprovalAuthority == "" {
 		s.cfg.ApprovalAuthority = def.ApprovalAuthority
+	}
+	if cfg.Location == nil {
+		s.cfg.Location = def.Location
 	}
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "diming_read_model_divisions", Help: "Divisions in the current read model.",

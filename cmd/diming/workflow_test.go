@@ -126,7 +126,7 @@ func TestNamingWorkflow(t *testing.T) {
 
 	// Review, then public notice (a 0-day notice for the test).
 	reviewer.must(200, "POST", path+"/review", nil)
-	today := time.Now().Format("2006-01-02")
+	today := time.Now().In(time.FixedZone("CST", 8*3600)).Format("2006-01-02") // the bureau's date
 	reviewer.must(400, "POST", path+"/notice", map[string]any{"start": today, "end": "2000-01-01"})
 	reviewer.must(200, "POST", path+"/notice", map[string]any{"start": today, "end": today})
 	notices := public.must(200, "GET", "/api/v1/notices", nil)
@@ -196,7 +196,7 @@ func TestRenamingProtectedName(t *testing.T) {
 		t.Fatalf("renaming a protected name is not blocked: %v", app)
 	}
 	path := fmt.Sprintf("/api/v1/applications/%d", idOf(app))
-	today := time.Now().Format("2006-01-02")
+	today := time.Now().In(time.FixedZone("CST", 8*3600)).Format("2006-01-02") // the bureau's date
 	applicant.must(200, "POST", path+"/submit", nil)
 	reviewer.must(200, "POST", path+"/review", nil)
 	reviewer.must(200, "POST", path+"/notice", map[string]any{"start": today, "end": today})
@@ -228,7 +228,7 @@ func TestConcurrentPublicationsPostGIS(t *testing.T) {
 	for _, o := range []*official{&applicant, &reviewer, &approver} {
 		o.base = base
 	}
-	today := time.Now().Format("2006-01-02")
+	today := time.Now().In(time.FixedZone("CST", 8*3600)).Format("2006-01-02") // the bureau's date
 	const n = 50
 	paths := make([]string, n)
 	for i := range paths {
