@@ -41,24 +41,30 @@ type Application struct {
 	DivisionCode string       `json:"division_code"`
 	Geometry     orb.Geometry `json:"-"`
 	// PlaceID is the record renamed or cancelled.
-	PlaceID      int64  `json:"place_id,omitempty"`
-	Reasons      string `json:"reasons"` // 方案及理由
-	Meaning      string `json:"meaning"`
-	Origin       string `json:"origin"`
-	Romanization string `json:"romanization"`
-	Applicant    string `json:"applicant"` // the applicant's account name
-	NoticeStart  string `json:"notice_start,omitempty"`
-	NoticeEnd    string `json:"notice_end,omitempty"`
-	DecisionNote string `json:"decision_note,omitempty"`
+	PlaceID int64  `json:"place_id,omitempty"`
+	Reasons string `json:"reasons"` // 方案及理由
+	// LocationDescription is the 位置描述 the announcement states.
+	LocationDescription string `json:"location_description"`
+	Meaning             string `json:"meaning"`
+	Origin              string `json:"origin"`
+	Romanization        string `json:"romanization"`
+	Applicant           string `json:"applicant"` // the applicant's account name
+	NoticeStart         string `json:"notice_start,omitempty"`
+	NoticeEnd           string `json:"notice_end,omitempty"`
+	DecisionNote        string `json:"decision_note,omitempty"`
 	// OverrideReason is the approver's written reason for approving despite
 	// an overridable block (a protected historic name).
-	OverrideReason   string    `json:"override_reason,omitempty"`
-	ApprovedBy       string    `json:"approved_by,omitempty"`
-	ApprovedOn       string    `json:"approved_on,omitempty"`
-	PublishedPlaceID int64     `json:"published_place_id,omitempty"`
-	Version          int       `json:"version"`
-	CreatedAt        time.Time `json:"created_at"`
-	UpdatedAt        time.Time `json:"updated_at"`
+	OverrideReason   string `json:"override_reason,omitempty"`
+	ApprovedBy       string `json:"approved_by,omitempty"`
+	ApprovedOn       string `json:"approved_on,omitempty"`
+	PublishedPlaceID int64  `json:"published_place_id,omitempty"`
+	// PublishedOn is the date of the announcement (公告); FiledOn the date
+	// the approval was filed (备案) with the higher authority.
+	PublishedOn string    `json:"published_on,omitempty"`
+	FiledOn     string    `json:"filed_on,omitempty"`
+	Version     int       `json:"version"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
 }
 
 // AppEvent is one step of an application's history.
@@ -162,7 +168,7 @@ func ValidateApplication(a Application) error {
 			return diming.Errorf(diming.EINVALID, "位置无效", "invalid location")
 		}
 	}
-	for name, v := range map[string]string{"方案及理由": a.Reasons, "含义": a.Meaning, "来历": a.Origin, "处理意见": a.DecisionNote, "特批理由": a.OverrideReason} {
+	for name, v := range map[string]string{"方案及理由": a.Reasons, "位置描述": a.LocationDescription, "含义": a.Meaning, "来历": a.Origin, "处理意见": a.DecisionNote, "特批理由": a.OverrideReason} {
 		if utf8.RuneCountInString(v) > MaxPlaceText || !utf8.ValidString(v) || strings.ContainsFunc(v, badControl) {
 			return diming.Errorf(diming.EINVALID, "%s超过 %d 字或含有控制字符", "%[1]s is longer than %[2]d characters or has control characters", name, MaxPlaceText)
 		}
@@ -237,4 +243,29 @@ func ApplicationFromRecord(b []byte) (Application, error) {
 		a.Geometry = g.Geometry()
 	}
 	return a, nil
+}
+
+// DeadlineDays is how long after approval the filing (备案) and the
+// announcement (公告) are due (实施办法: within 15 days).
+const DeadlineDays = 15
+
+// Deadlines are the filing and announcement dates due for an approved
+// application, and which of them are overdue on today.
+type Deadlines struct {
+	FilingDue          string `json:"filing_due,omitempty"`
+	PublicationDue     string `json:"publication_due,omitempty"`
+	FilingOverdue      bool   `json:"filing_overdue,omitempty"`
+	PublicationOverdue bool   `json:"publication_overdue,omitempty"`
+}
+
+// DeadlinesOf computes an application's deadlines (none before approval).
+func DeadlinesOf(a Application, today time.Time) Deadlines {
+	approved, err := time.Parse(time.DateOnly, a.ApprovedOn)
+	if err != nil || (a.Status != StatusApproved && a.Status != StatusPublished) {
+		return Deadlines{}
+	}
+	due := approved.AddDate(0, 0, DeadlineDays).Format(time.DateOnly)
+	day := today.Format(time.DateOnly)
+	return Deadlines{FilingDue: due, PublicationDue: due,
+		FilingOverdue: a.FiledOn == "" && day > due, PublicationOverdue: a.PublishedOn == "" && day > due}
 }

@@ -20,7 +20,12 @@ const (
 	ActReject   Action = "reject"
 	ActPublish  Action = "publish"
 	ActWithdraw Action = "withdraw"
+	// ActFile records the filing (备案) of an approval; the status stays.
+	ActFile Action = "file"
 )
+
+// DefaultNoticeDays is the public-notice period when none is given.
+const DefaultNoticeDays = 7
 
 // transitions: for each action, the statuses it starts from and where it goes.
 var transitions = map[Action]struct {
@@ -34,6 +39,7 @@ var transitions = map[Action]struct {
 	ActReject:   {[]AppStatus{StatusSubmitted, StatusUnderReview, StatusOnNotice, StatusApproved}, StatusRejected},
 	ActPublish:  {[]AppStatus{StatusApproved}, StatusPublished},
 	ActWithdraw: {[]AppStatus{StatusDraft, StatusSubmitted, StatusUnderReview, StatusOnNotice}, StatusWithdrawn},
+	ActFile:     {[]AppStatus{StatusApproved, StatusPublished}, ""}, // "" keeps the status
 }
 
 // StepInput is what an action may carry.
@@ -43,6 +49,7 @@ type StepInput struct {
 	NoticeEnd      string
 	OverrideReason string // approve despite overridable blocks
 	Authority      string // approve: the approving authority (批准机关)
+	NoticeDays     int    // notice: the period when no end is given (default DefaultNoticeDays)
 }
 
 // Step applies action to a, given the naming checks on it and today's date.
@@ -60,10 +67,32 @@ func Step(a Application, action Action, in StepInput, checks []CheckResult, acto
 	if !allowed {
 		return a, AppEvent{}, diming.Errorf(diming.ECONFLICT, "申请当前状态为 %s，不能执行 %s", "the application is %s: it cannot be %s", a.Status, action)
 	}
-	ev := AppEvent{Actor: actor, Action: string(action), From: a.Status, To: t.to, Note: in.Note}
+	to := t.to
+	if to == "" {
+		to = a.Status
+	}
+	ev := AppEvent{Actor: actor, Action: string(action), From: a.Status, To: to, Note: in.Note}
 	day := today.Format(time.DateOnly)
 	switch action {
+	case ActFile:
+		if a.FiledOn != "" {
+			return a, ev, diming.Errorf(diming.ECONFLICT, "已于 %s 备案", "already filed on %s", a.FiledOn)
+		}
+		a.FiledOn = day
+		ev.Note = joinHistory("备案 "+day, in.Note)
 	case ActNotice:
+		if in.NoticeStart == "" {
+			in.NoticeStart = day
+		}
+		if in.NoticeEnd == "" {
+			days := in.NoticeDays
+			if days <= 0 {
+				days = DefaultNoticeDays
+			}
+			if st, err := time.Parse(time.DateOnly, in.NoticeStart); err == nil {
+				in.NoticeEnd = st.AddDate(0, 0, days).Format(time.DateOnly)
+			}
+		}
 		start, err1 := time.Parse(time.DateOnly, in.NoticeStart)
 		end, err2 := time.Parse(time.DateOnly, in.NoticeEnd)
 		if err1 != nil || err2 != nil || end.Before(start) {
@@ -95,7 +124,10 @@ func Step(a Application, action Action, in StepInput, checks []CheckResult, acto
 		}
 		a.DecisionNote = in.Note
 	}
-	a.Status = t.to
+	if action == ActPublish {
+		a.PublishedOn = day
+	}
+	a.Status = to
 	return a, ev, nil
 }
 
@@ -113,7 +145,7 @@ func PublicationOf(a Application, existing *Place) (Publication, error) {
 			rom = ProposeRomanization(a.Name, specific, generic, a.Category).Standard
 		}
 		p := Place{Name: a.Name, Specific: specific, Generic: generic, Romanization: rom, Category: a.Category,
-			DivisionCode: a.DivisionCode, Geometry: a.Geometry, Meaning: a.Meaning, Origin: a.Origin,
+			DivisionCode: a.DivisionCode, Geometry: a.Geometry, Meaning: a.Meaning, Origin: a.Origin, Description: a.LocationDescription,
 			NamedOn: a.ApprovedOn, ApprovedBy: a.ApprovedBy, ApprovedOn: a.ApprovedOn, Source: fmt.Sprintf("approval:%d", a.ID)}
 		return Publication{Place: p, Reason: reason, ClaimKey: NameClaimKey(a.Name, a.Category, a.DivisionCode)}, nil
 	case KindRenaming, KindCancellation:

@@ -33,6 +33,7 @@ type appInput struct {
 	CRS          string           `json:"crs"`
 	PlaceID      *int64           `json:"place_id"`
 	Reasons      *string          `json:"reasons"`
+	LocationDesc *string          `json:"location_description"`
 	Meaning      *string          `json:"meaning"`
 	Origin       *string          `json:"origin"`
 	Romanization *string          `json:"romanization"`
@@ -80,6 +81,7 @@ func (in appInput) apply(a *gazetteer.Application) error {
 	set(&a.Name, in.Name)
 	set(&a.Category, in.Category)
 	set(&a.Reasons, in.Reasons)
+	set(&a.LocationDescription, in.LocationDesc)
 	set(&a.Meaning, in.Meaning)
 	set(&a.Origin, in.Origin)
 	set(&a.Romanization, in.Romanization)
@@ -108,13 +110,14 @@ func (in appInput) apply(a *gazetteer.Application) error {
 // appView is an application as the API shows it.
 type appView struct {
 	gazetteer.Application
-	CategoryName string                  `json:"category_name"`
-	DivisionPath []string                `json:"division_path"`
-	Geometry     *geojson.Geometry       `json:"geometry"`
-	Checks       []gazetteer.CheckResult `json:"checks"`
-	Blocked      bool                    `json:"blocked"`
-	Events       []gazetteer.AppEvent    `json:"events,omitempty"`
-	Attachments  []gazetteer.Attachment  `json:"attachments,omitempty"`
+	CategoryName string            `json:"category_name"`
+	DivisionPath []string          `json:"division_path"`
+	Geometry     *geojson.Geometry `json:"geometry"`
+	gazetteer.Deadlines
+	Checks      []gazetteer.CheckResult `json:"checks"`
+	Blocked     bool                    `json:"blocked"`
+	Events      []gazetteer.AppEvent    `json:"events,omitempty"`
+	Attachments []gazetteer.Attachment  `json:"attachments,omitempty"`
 }
 
 func proposalOf(a gazetteer.Application) gazetteer.Proposal {
@@ -124,7 +127,8 @@ func proposalOf(a gazetteer.Application) gazetteer.Proposal {
 
 func (s *Server) view(r *http.Request, m *readmodel.Model, a gazetteer.Application, full bool) (appView, error) {
 	c, _ := gazetteer.CategoryByCode(a.Category)
-	v := appView{Application: a, CategoryName: c.Name, DivisionPath: nonNilStrings(m.Divisions.Path(a.DivisionCode))}
+	v := appView{Application: a, CategoryName: c.Name, DivisionPath: nonNilStrings(m.Divisions.Path(a.DivisionCode)),
+		Deadlines: gazetteer.DeadlinesOf(a, time.Now().In(s.cfg.Location))}
 	if a.Geometry != nil {
 		v.Geometry = geojson.NewGeometry(a.Geometry)
 	}
@@ -339,6 +343,7 @@ var actionRoles = map[gazetteer.Action][]auth.Role{
 	gazetteer.ActApprove: {auth.RoleApprover},
 	gazetteer.ActReject:  {auth.RoleReviewer, auth.RoleApprover},
 	gazetteer.ActPublish: {auth.RoleApprover},
+	gazetteer.ActFile:    {auth.RoleReviewer, auth.RoleApprover},
 }
 
 // stepApplication: POST /api/v1/applications/{id}/{action}
@@ -353,6 +358,7 @@ func (s *Server) stepApplication(w http.ResponseWriter, r *http.Request) error {
 		Start          string `json:"start"`
 		End            string `json:"end"`
 		OverrideReason string `json:"override_reason"`
+		Days           int    `json:"days"`
 		Version        int    `json:"version"`
 	}
 	if r.ContentLength != 0 {
@@ -385,7 +391,7 @@ func (s *Server) stepApplication(w http.ResponseWriter, r *http.Request) error {
 	}
 	checks := m.Checker.Check(proposalOf(a))
 	next, ev, err := gazetteer.Step(a, action, gazetteer.StepInput{Note: in.Note, NoticeStart: in.Start, NoticeEnd: in.End,
-		OverrideReason: in.OverrideReason, Authority: s.cfg.ApprovalAuthority}, checks, u.Actor(), time.Now().In(s.cfg.Location))
+		OverrideReason: in.OverrideReason, Authority: s.cfg.ApprovalAuthority, NoticeDays: s.noticeDays(in.Days)}, checks, u.Actor(), time.Now().In(s.cfg.Location))
 	if err != nil {
 		return err
 	}

@@ -40,6 +40,7 @@ var writeRoutes = map[string][]string{
 	"POST /api/v1/applications/{id}/{action=approve}":  {"approver", "admin"},
 	"POST /api/v1/applications/{id}/{action=publish}":  {"approver", "admin"},
 	"POST /api/v1/applications/{id}/{action=reject}":   {"reviewer", "approver", "admin"},
+	"POST /api/v1/applications/{id}/{action=file}":     {"reviewer", "approver", "admin"},
 }
 
 func TestRouteRoleMatrix(t *testing.T) {
@@ -164,7 +165,7 @@ func TestRouteRoleMatrix(t *testing.T) {
 	t.Logf("%d cells, %d refused as expected", cells, denied)
 }
 
-var actionNames = map[string]bool{"submit": true, "withdraw": true, "review": true, "notice": true, "approve": true, "publish": true, "reject": true}
+var actionNames = map[string]bool{"file": true, "submit": true, "withdraw": true, "review": true, "notice": true, "approve": true, "publish": true, "reject": true}
 
 func hasString(list []string, s string) bool {
 	for _, x := range list {

@@ -42,6 +42,8 @@ type Config struct {
 	LoginWindow      time.Duration
 	// ApprovalAuthority is the 批准机关 written into approved names.
 	ApprovalAuthority string
+	// NoticeDays is the default public-notice (公示) period.
+	NoticeDays int
 	// Location is the bureau's time zone: it decides what "today" is for
 	// notice periods and approval dates (China Standard Time, UTC+8).
 	Location *time.Location
@@ -69,6 +71,7 @@ func DefaultConfig() Config {
 		LoginWindow:       15 * time.Minute,
 		ApprovalAuthority: "重庆市沙坪坝区人民政府",
 		Location:          time.FixedZone("CST", 8*3600),
+		NoticeDays:        7,
 	}
 }
 
@@ -114,6 +117,9 @@ func New(cfg Config, store Store, model *readmodel.Holder, log *slog.Logger, pag
 	}
 	if cfg.Location == nil {
 		s.cfg.Location = def.Location
+	}
+	if cfg.NoticeDays <= 0 {
+		s.cfg.NoticeDays = def.NoticeDays
 	}
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "diming_read_model_divisions", Help: "Divisions in the current read model.",
@@ -162,6 +168,8 @@ func New(cfg Config, store Store, model *readmodel.Holder, log *slog.Logger, pag
 		r.Get("/applications/{id}/comments", h(requireRole(s.listComments, officials...)))
 		r.Post("/applications/{id}/{action}", h(requireRole(s.stepApplication, officials...)))
 		r.Get("/notices", h(s.notices))
+		r.Get("/announcements", h(s.announcements))
+		r.Get("/filings", h(requireRole(s.filings, auth.RoleReviewer, auth.RoleApprover)))
 		r.Post("/notices/{id}/comments", h(s.comment))
 	})
 	if pages != nil {

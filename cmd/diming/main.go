@@ -39,6 +39,7 @@ type Config struct {
 	LogFormat       string
 	RefreshInterval time.Duration
 	MaxBodyBytes    int64
+	NoticeDays      int
 }
 
 const usage = `diming — 地名与行政区划服务 (place names and administrative divisions)
@@ -89,6 +90,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fs.BoolVar(&cfg.NoDemo, "no-demo", false, "start with an empty embedded store instead of the demo dataset")
 		fs.DurationVar(&cfg.RefreshInterval, "refresh-interval", envDuration("DIMING_REFRESH_INTERVAL", 2*time.Second), "how often to look for changes made by other processes")
 		fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", envInt("DIMING_MAX_BODY_BYTES", 10<<20), "largest request body accepted")
+		fs.IntVar(&cfg.NoticeDays, "notice-days", int(envInt("DIMING_NOTICE_DAYS", 7)), "default public-notice (公示) period in days")
 	case "migrate":
 	case "import":
 		fs.StringVar(&imp.crs, "crs", "wgs84", "coordinate system of the file: wgs84, cgcs2000, gcj02 or bd09")
@@ -304,6 +306,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	hc.Addr = cfg.Addr
 	hc.MaxBodyBytes = cfg.MaxBodyBytes
 	hc.StoreKind = st.kind
+	hc.NoticeDays = cfg.NoticeDays
 	srv := httpapi.New(hc, st, model, log, web.Handler())
 	err = srv.Serve(ctx, nil)
 	if errors.Is(err, context.Canceled) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"diming/internal/pgtest"
 )
@@ -168,6 +171,22 @@ func TestNamingWorkflow(t *testing.T) {
 	if place["approved_by"] != "重庆市沙坪坝区人民政府" || place["named_on"] != today || place["source"] != fmt.Sprintf("approval:%d", id) {
 		t.Fatalf("published record %v", place)
 	}
+	// Filing (备案) is recorded; the 公告 and filing exports list the name.
+	reviewer.must(200, "POST", path+"/file", map[string]any{"note": "已报市民政局备案"})
+	reviewer.must(409, "POST", path+"/file", nil)
+	ann := public.must(200, "GET", "/api/v1/announcements", nil)
+	if !strings.Contains(fmt.Sprint(ann), "Qingganglin Lu") || !strings.Contains(fmt.Sprint(ann), "重庆市沙坪坝区人民政府") {
+		t.Fatalf("announcements %v", ann)
+	}
+	filings := reviewer.must(200, "GET", "/api/v1/filings", nil)
+	if !strings.Contains(fmt.Sprint(filings), "filed_on:"+today) {
+		t.Fatalf("filings %v", filings)
+	}
+	if overdue := reviewer.must(200, "GET", "/api/v1/filings?overdue=true", nil); len(overdue["filings"].([]any)) != 0 {
+		t.Fatalf("overdue filings right after approval: %v", overdue)
+	}
+	public.must(401, "GET", "/api/v1/filings", nil)
+	checkExports(t, base, reviewer.token)
 	// A second application for the same name now conflicts with the published one.
 	second := idOf(other.must(201, "POST", "/api/v1/applications", newRoad))
 	if b := other.must(200, "GET", fmt.Sprintf("/api/v1/applications/%d", second), nil); b["blocked"] != true {
@@ -277,6 +296,41 @@ func TestConcurrentPublicationsPostGIS(t *testing.T) {
 	}
 	if count != 1 {
 		t.Fatalf("%d places named 青杠林路 after the race, want 1", count)
+	}
+}
+
+// checkExports downloads the 公告 list as CSV and the filing report as
+// .xlsx and reads them back.
+func checkExports(t *testing.T, base, token string) {
+	t.Helper()
+	get := func(path string) (*http.Response, []byte) {
+		req, _ := http.NewRequest("GET", base+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res, b
+	}
+	res, b := get("/api/v1/announcements?format=csv")
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\ufeff")))).ReadAll()
+	if err != nil || res.Header.Get("Content-Type") != "text/csv; charset=utf-8" || len(rows) != 2 || rows[0][2] != "标准名称" || rows[1][2] != "青杠林路" || rows[1][3] != "Qingganglin Lu" {
+		t.Fatalf("announcements CSV: %v %v", rows, err)
+	}
+	res, b = get("/api/v1/filings?format=xlsx")
+	f, err := excelize.OpenReader(bytes.NewReader(b))
+	if err != nil || !strings.Contains(res.Header.Get("Content-Type"), "spreadsheetml") {
+		t.Fatalf("filings xlsx: %v", err)
+	}
+	defer f.Close()
+	x, err := f.GetRows("地名备案")
+	if err != nil || len(x) != 2 || x[0][7] != "备案期限" || x[1][2] != "青杠林路" || x[1][8] == "" {
+		t.Fatalf("filings sheet: %v %v", x, err)
+	}
+	if res, _ := get("/api/v1/filings?format=pdf"); res.StatusCode != 400 {
+		t.Fatalf("unknown format: %d", res.StatusCode)
 	}
 }
 
