@@ -36,6 +36,8 @@ type Holder struct {
 	log     *slog.Logger
 	// OnSwap, when set, is called after each new model is published.
 	OnSwap func(*Model)
+	// Checks configures the naming checks (word lists, built-up area).
+	Checks gazetteer.CheckConfig
 }
 
 // NewHolder returns a holder with no model yet; call Refresh.
@@ -73,7 +75,7 @@ func (h *Holder) Refresh(ctx context.Context) (*Model, error) {
 	divs := gazetteer.NewDivisionIndex(ds)
 	m := &Model{ChangeMark: mark, BuiltAt: time.Now(), Divisions: divs,
 		Places: gazetteer.NewPlaceIndex(ps, centre(divs)), Search: gazetteer.NewSearchIndex(ps, divs),
-		Checker: gazetteer.NewNameChecker(ps, divs, gazetteer.CheckConfig{})}
+		Checker: gazetteer.NewNameChecker(ps, divs, h.Checks)}
 	m.BuildTime = time.Since(start)
 	h.current.Store(m)
 	h.log.Info("read model built", "change_mark", mark, "divisions", m.Divisions.Len(), "places", m.Places.Len(), "took", m.BuildTime)

@@ -2,8 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -62,5 +65,30 @@ func TestNameChecksRoute(t *testing.T) {
 		if code, m := post(bad, true); code != 400 {
 			t.Errorf("%s: %d %v", bad, code, m)
 		}
+	}
+}
+
+// TestConfigurableWordLists: a bureau's own word list replaces the built-in
+// one of the same name.
+func TestConfigurableWordLists(t *testing.T) {
+	dir := t.TempDir()
+	lists := t.TempDir()
+	if err := os.WriteFile(filepath.Join(lists, "enterprises.txt"), []byte("# 本地企业\n某某集团\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data := []string{"--data-dir", dir}
+	o := official{t: t, token: addOfficial(t, data, "sun.jiu", "applicant")}
+	o.base = startServe(t, append(data, "--wordlists", lists)...)
+	m := o.must(200, "POST", "/api/v1/checks/name", map[string]any{"name": "某某集团路", "category": "0801", "division_code": "500106"})
+	if !strings.Contains(fmt.Sprint(m["results"]), "word_list") {
+		t.Fatalf("the bureau's own word is not flagged: %v", m)
+	}
+	// 万达 is on the built-in enterprise list, which the folder replaced.
+	m = o.must(200, "POST", "/api/v1/checks/name", map[string]any{"name": "万达路", "category": "0801", "division_code": "500106"})
+	if strings.Contains(fmt.Sprint(m["results"]), "word_list") {
+		t.Fatalf("the replaced built-in list still applies: %v", m)
+	}
+	if code, out := runCmd(t, "serve", "--data-dir", dir, "--wordlists", t.TempDir(), "--addr", freeAddr(t)); code != 1 || !strings.Contains(out, "没有 .txt") {
+		t.Fatalf("empty word-list folder: %d %s", code, out)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -22,6 +23,7 @@ import (
 
 	"diming"
 	"diming/demo"
+	"diming/gazetteer"
 	"diming/httpapi"
 	"diming/readmodel"
 	"diming/store/postgis"
@@ -40,6 +42,8 @@ type Config struct {
 	RefreshInterval time.Duration
 	MaxBodyBytes    int64
 	NoticeDays      int
+	WordListDir     string
+	BuiltUpArea     string
 }
 
 const usage = `diming — 地名与行政区划服务 (place names and administrative divisions)
@@ -90,6 +94,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fs.BoolVar(&cfg.NoDemo, "no-demo", false, "start with an empty embedded store instead of the demo dataset")
 		fs.DurationVar(&cfg.RefreshInterval, "refresh-interval", envDuration("DIMING_REFRESH_INTERVAL", 2*time.Second), "how often to look for changes made by other processes")
 		fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", envInt("DIMING_MAX_BODY_BYTES", 10<<20), "largest request body accepted")
+		fs.StringVar(&cfg.WordListDir, "wordlists", env("DIMING_WORDLISTS", ""), "folder of word lists (leaders.txt, people.txt, foreign.txt, enterprises.txt, exaggerated.txt, …) replacing the built-in ones")
+		fs.StringVar(&cfg.BuiltUpArea, "built-up-area", env("DIMING_BUILT_UP_AREA", ""), "comma-separated division codes forming the built-up area (default: every 街道)")
 		fs.IntVar(&cfg.NoticeDays, "notice-days", int(envInt("DIMING_NOTICE_DAYS", 7)), "default public-notice (公示) period in days")
 	case "migrate":
 	case "import":
@@ -298,6 +304,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}
 	}
 	model := readmodel.NewHolder(st, log)
+	if model.Checks, err = checkConfig(cfg); err != nil {
+		return err
+	}
 	if _, err := model.Refresh(ctx); err != nil {
 		return fmt.Errorf("build read model: %w", err)
 	}
@@ -341,4 +350,34 @@ func interleaved(fs *flag.FlagSet, args []string) []string {
 		pos = append(pos, a)
 	}
 	return append(flags, pos...)
+}
+
+// checkConfig reads the naming checks' word lists and built-up area.
+func checkConfig(cfg Config) (gazetteer.CheckConfig, error) {
+	var cc gazetteer.CheckConfig
+	if cfg.BuiltUpArea != "" {
+		for _, c := range strings.Split(cfg.BuiltUpArea, ",") {
+			code, err := gazetteer.NormalizeCode(c)
+			if err != nil {
+				return cc, err
+			}
+			cc.BuiltUpArea = append(cc.BuiltUpArea, code)
+		}
+	}
+	if cfg.WordListDir == "" {
+		return cc, nil
+	}
+	files, err := filepath.Glob(filepath.Join(cfg.WordListDir, "*.txt"))
+	if err != nil || len(files) == 0 {
+		return cc, diming.Errorf(diming.EINVALID, "词表目录 %s 中没有 .txt 文件", "no .txt word lists in %s", cfg.WordListDir)
+	}
+	cc.WordLists = map[string][]string{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return cc, diming.Wrap(err, diming.EINVALID, "无法读取词表 %s", "cannot read word list %s", f)
+		}
+		cc.WordLists[strings.TrimSuffix(filepath.Base(f), ".txt")] = gazetteer.ParseWordList(string(b))
+	}
+	return cc, nil
 }
