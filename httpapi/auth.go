@@ -179,6 +179,8 @@ type meBody struct {
 	User      auth.User `json:"user"`
 	CSRFToken string    `json:"csrf_token,omitempty"`
 	ExpiresAt string    `json:"expires_at,omitempty"`
+	// NoticeDays is the default public-notice period, for the console's forms.
+	NoticeDays int `json:"notice_days"`
 }
 
 // login: POST /api/v1/login {"name","password"} → a session cookie and the
@@ -225,7 +227,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: sid, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
 		Secure: r.TLS != nil || s.cfg.SecureCookies, Expires: expires, MaxAge: int(s.cfg.SessionTTL.Seconds())})
 	logger(r.Context()).Info("login", "user", u.Name)
-	return writeJSON(w, http.StatusOK, "", meBody{User: u, CSRFToken: csrf, ExpiresAt: expires.UTC().Format(time.RFC3339)})
+	return writeJSON(w, http.StatusOK, "", meBody{User: u, CSRFToken: csrf, ExpiresAt: expires.UTC().Format(time.RFC3339), NoticeDays: s.cfg.NoticeDays})
 }
 
 // dummyHash is verified against when the account does not exist.
@@ -248,5 +250,5 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return diming.Errorf(diming.EUNAUTHORIZED, "未登录", "not logged in")
 	}
-	return writeJSON(w, http.StatusOK, "", meBody{User: u})
+	return writeJSON(w, http.StatusOK, "", meBody{User: u, NoticeDays: s.cfg.NoticeDays})
 }

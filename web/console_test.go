@@ -69,8 +69,9 @@ func startConsoleService(t *testing.T) string {
 // applicant logs in, files a naming application for 青杠林路 with a point in
 // its village, sees the checks, attaches a PDF and submits; the reviewer
 // (another browser) reviews and puts it on a 0-day notice; the approver
-// approves and publishes; public search then finds 青杠林路 as "Qingganglin
-// Lu". A proposal duplicating 华岩镇 shows a blocking check naming the
+// approves, publishes and files it (备案); public search then finds 青杠林路
+// as "Qingganglin Lu"; the overdue list is empty and the 地名公告 and 备案报表
+// exports download. A proposal duplicating 华岩镇 shows a blocking check naming the
 // conflicting township. No request leaves 127.0.0.1; no console errors.
 func TestConsoleInChromium(t *testing.T) {
 	if testing.Short() {
@@ -138,7 +139,8 @@ func TestConsoleInChromium(t *testing.T) {
 		"GET /api/v1/categories", "GET /api/v1/divisions", "POST /api/v1/checks/name",
 		"POST /api/v1/applications", "GET /api/v1/applications", "PATCH /api/v1/applications/", "POST /api/v1/applications/{id}/submit",
 		"POST /api/v1/applications/{id}/review", "POST /api/v1/applications/{id}/notice", "POST /api/v1/applications/{id}/approve",
-		"POST /api/v1/applications/{id}/publish", "POST /api/v1/applications/{id}/attachments", "GET /api/v1/applications/{id}/comments"} {
+		"POST /api/v1/applications/{id}/publish", "POST /api/v1/applications/{id}/attachments", "GET /api/v1/applications/{id}/comments",
+		"POST /api/v1/applications/{id}/file", "GET /api/v1/filings", "GET /api/v1/announcements"} {
 		if !saw[p] {
 			t.Errorf("the console never made the request %s", p)
 		}

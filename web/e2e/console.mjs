@@ -3,14 +3,20 @@
 // contexts (three separate logins):
 //   applicant shenqing: logs in (after a wrong password shown in Chinese),
 //     files a naming application for 青杠林路 (城市道路 0801) in 青木关镇
-//     青木湖村 with a point inside the village, checks the name (no blocking
-//     result, pinyin Qingganglin Lu), saves the draft, attaches a PDF, submits;
+//     青木湖村 with a point inside the village and a 位置描述, checks the name
+//     (no blocking result, pinyin Qingganglin Lu), saves the draft, attaches a
+//     PDF, submits; applicants see no overdue filter and no filing report;
 //     a proposal duplicating 华岩镇 (镇 0403, whole district) shows a blocking
 //     duplicate check naming 九龙坡区华岩镇 and a blocking homophone (花岩镇);
 //   reviewer shenhe: finds it in the queue, starts the review, puts it on a
-//     0-day public notice (start = end = today); it is listed by /api/v1/notices;
-//   approver shenpi: approves and publishes; the public page shows the new
-//     standard name with its pinyin, and /api/v1/places?q=青杠林路 finds it.
+//     0-day public notice (start = end = today; the form says empty dates mean
+//     7 days from today); it is listed by /api/v1/notices;
+//   approver shenpi: approves (备案期限 and 公告期限 = today + 15, not overdue)
+//     and publishes; then files it (备案) and sees 备案日期 = today; the public
+//     page shows the new standard name with its pinyin, and
+//     /api/v1/places?q=青杠林路 finds it; the queue shows the deadlines, the
+//     overdue filter (/api/v1/filings?overdue=true) says nothing is overdue,
+//     and the 地名公告 and 备案报表 export links download .xlsx and CSV.
 // Every request is recorded; one that leaves 127.0.0.1 is blocked and fails
 // the run, and so does any console error the step did not expect.
 //
@@ -46,6 +52,10 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--enable-unsafe-sw
 
 const ROAD = '青杠林路';
 const ROAD_PINYIN = 'Qingganglin Lu';
+const ROAD_WHERE = '东起青木湖村村民委员会，西至青杠林场。';
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+// Filing and announcement are due 15 days after approval (gazetteer.DeadlineDays).
+const DUE = (() => { const d = new Date(TODAY + 'T00:00:00Z'); d.setUTCDate(d.getUTCDate() + 15); return d.toISOString().slice(0, 10); })();
 const TOWN = '500106104000';    // 青木关镇
 const VILLAGE = '500106104202'; // 青木湖村村民委员会
 
@@ -169,6 +179,26 @@ async function statusIs(page, status, label) {
   await page.locator(`#app-badges .st-${status}`, { hasText: label }).waitFor();
 }
 
+// fact is the text of a fact on the application page (its <dd data-fact=key>),
+// after checking the term it is shown under.
+async function fact(page, key, term) {
+  const dd = page.locator(`#app-facts dd[data-fact=${key}]`);
+  await dd.waitFor();
+  const dt = (await dd.evaluate(el => el.previousElementSibling && el.previousElementSibling.textContent)) || '';
+  check(dt === term, `the fact ${key} is shown as "${dt}", want "${term}"`);
+  return (await dd.textContent()).trim();
+}
+
+// fetchFromPage fetches a same-origin link as the page would (with its cookie).
+async function fetchFromPage(page, href) {
+  return page.evaluate(async u => {
+    const r = await fetch(u, { credentials: 'same-origin' });
+    const b = new Uint8Array(await r.arrayBuffer());
+    return { status: r.status, type: r.headers.get('content-type') || '', disposition: r.headers.get('content-disposition') || '',
+      magic: String.fromCharCode(...b.slice(0, 2)), text: new TextDecoder().decode(b) };
+  }, href);
+}
+
 // act clicks an action button and waits for the API's answer.
 async function act(page, action, label) {
   const resp = page.waitForResponse(r => r.request().method() === 'POST' && new URL(r.url()).pathname.endsWith('/' + action));
@@ -223,6 +253,9 @@ try {
   log('the applicant logs in');
   await login(page, 'shenqing', '申请人');
   await noJunk(page, 'the queue');
+  check(await page.locator('#filters a[data-status=overdue]').count() === 0, 'the applicant is offered the overdue filter');
+  check(await page.locator('#exports a[data-export=announcements-xlsx]').isVisible(), 'the applicant has no 地名公告 export');
+  check(await page.locator('#exports a[data-export=filings-xlsx]').isHidden(), 'the applicant is offered the filing report');
 
   log('the duplicate of a Chongqing township name is blocked: 华岩镇');
   await page.getByRole('link', { name: '新建申请' }).click();
@@ -293,6 +326,7 @@ try {
   console.log(`point inside the village: ${lon}, ${lat}`);
   await page.locator('#f-map svg.map-svg path.township').waitFor();
   check(await page.locator('#f-map svg circle.place-point').count() === 1, 'the form map does not show the point');
+  await page.getByLabel('位置描述').fill(ROAD_WHERE);
   await page.getByLabel('方案及理由').fill('青木关镇青木湖村新建道路，东接青木湖，西连林场；以所在地青杠林命名，便于群众识记。');
   await page.getByLabel('含义').fill('以沿线成片的青杠树林得名。');
   await page.getByLabel('来历').fill('当地群众历来称此地为青杠林。');
@@ -322,6 +356,7 @@ try {
   const app = await created.json();
   const filed = created.request().postDataJSON();
   for (const k of ['reasons', 'meaning', 'origin', 'romanization']) check(filed[k], `the application was filed without ${k}`);
+  check(filed.location_description === ROAD_WHERE, 'the application was filed without its location_description: ' + filed.location_description);
   const ID = app.id;
   await page.waitForURL(new RegExp(`#/app/${ID}$`));
   await page.locator('#app-name', { hasText: ROAD }).waitFor();
@@ -330,6 +365,8 @@ try {
   check((await page.locator('#app-pinyin').textContent()).trim() === ROAD_PINYIN, 'the detail does not show the pinyin');
   check((await page.locator('#app-facts').textContent()).includes('青木湖村'), 'the detail does not show the village');
   check((await page.locator('#app-texts').textContent()).includes('青杠树林'), 'the detail does not show the meaning');
+  check((await page.locator('#app-texts [data-text=locationDescription]').textContent()).includes(ROAD_WHERE), 'the detail does not show the 位置描述');
+  check(await page.locator('#app-facts dd[data-fact=f_filingDue]').count() === 0, 'a draft shows a filing deadline');
   await page.locator('#app-checks .check-summary').waitFor();
   await page.locator('#app-map svg circle.place-point').waitFor();
   check(await page.locator('#act-submit').count() === 1 && await page.locator('#act-withdraw').count() === 1, 'the owner of a draft cannot submit or withdraw');
@@ -342,6 +379,7 @@ try {
   check(await page.locator('#form-title').textContent() === `修改申请 #${ID}`, 'the edit form has no title naming the application');
   check(await page.getByLabel('拟用名称', { exact: true }).inputValue() === ROAD, 'the edit form does not hold the name');
   check(await page.getByLabel('社区 / 村').inputValue() === VILLAGE, 'the edit form does not hold the village');
+  check(await page.getByLabel('位置描述').inputValue() === ROAD_WHERE, 'the edit form does not hold the 位置描述');
   check(Number(await page.getByLabel('经度').inputValue()) === lon, 'the edit form does not hold the point');
   await page.getByLabel('含义').fill('以沿线成片的青杠（青冈）树林得名。');
   const patchResp = page.waitForResponse(r => r.request().method() === 'PATCH');
@@ -350,6 +388,7 @@ try {
   check(patched.ok(), `PATCH answered ${patched.status()}: ${await patched.text()}`);
   const patchBody = patched.request().postDataJSON();
   check(patchBody.version === app.version, `PATCH sent version ${patchBody.version}, want ${app.version}`);
+  check(patchBody.location_description === ROAD_WHERE, 'PATCH dropped the 位置描述');
   check((patched.request().headers()['x-csrf-token'] || '').length > 10, 'PATCH was sent without X-CSRF-Token');
   await page.waitForURL(new RegExp(`#/app/${ID}$`));
   await page.locator('#app-texts', { hasText: '青冈' }).waitFor();
@@ -404,6 +443,9 @@ try {
   await act(page, 'review', '受理审核');
   await statusIs(page, 'under_review', '审核中');
   const today = TODAY;
+  check(await page.getByLabel('公示开始日期').inputValue() === '' && await page.getByLabel('公示结束日期').inputValue() === '',
+    'the notice dates are not empty by default');
+  check((await page.locator('.action-notice .hint').textContent()).includes('留空则自今日起公示 7 天'), 'the notice form does not say empty dates mean 7 days from today');
   await page.getByLabel('公示开始日期').fill(today);
   await page.getByLabel('公示结束日期').fill(today);
   const noticed = await act(page, 'notice', '发布公示');
@@ -444,14 +486,34 @@ try {
   check(approved.status === 'approved', 'the answer to approve is not approved: ' + approved.status);
   await statusIs(page, 'approved', '已批准');
   check(approved.approved_by && (await page.locator('#app-facts').textContent()).includes(approved.approved_by), 'the approving authority is not shown');
+  check(approved.filing_due === DUE && approved.publication_due === DUE, `the deadlines are ${approved.filing_due}/${approved.publication_due}, want ${DUE}`);
+  check((await fact(page, 'f_filingDue', '备案期限')).startsWith(DUE), 'the 备案期限 is not shown');
+  check((await fact(page, 'f_publicationDue', '公告期限')).startsWith(DUE), 'the 公告期限 is not shown');
+  check(await page.locator('#detail-view .badge-overdue').count() === 0, 'a name approved today is shown as overdue');
+  check(await page.locator('#act-publish').count() === 1 && await page.locator('#act-file').count() === 1, 'the approver is not offered publication and filing');
   const published = await act(page, 'publish', '公告（写入标准地名）');
   check(published.published_place_id > 0, 'publish did not answer with published_place_id');
   await statusIs(page, 'published', '已公告');
-  check(await page.locator('#app-actions .action').count() === 0, 'actions are offered on a published name');
-  const events = await page.locator('#app-events tr[data-action]').count();
-  check(events >= 6, `the record has ${events} events, want the filing, submission, review, notice, approval and publication`);
+  check(await fact(page, 'f_publishedOn', '公告日期') === TODAY, 'the 公告日期 is not today');
+  check(await page.locator('#app-actions .action').count() === 1 && await page.locator('#act-file').count() === 1,
+    'a published name that is not filed offers other actions than 备案');
   await noJunk(page, 'the published application');
   await shot(page, 'console-6-published.png');
+
+  log('the approver files it (备案): 备案日期 is today');
+  await page.getByLabel('备案说明（选填，如报送机关、文号）').fill('报重庆市民政局备案，沙民〔2025〕1 号。');
+  const filedApp = await act(page, 'file', '备案');
+  check(filedApp.filed_on === TODAY && filedApp.status === 'published', `filing answered ${filedApp.status} filed_on ${filedApp.filed_on}, want published on ${TODAY}`);
+  await page.locator('#app-facts dd[data-fact=f_filedOn]').waitFor();
+  check(await fact(page, 'f_filedOn', '备案日期') === TODAY, 'the 备案日期 is not today');
+  check((await page.locator('#flash').textContent()).includes('已备案'), 'no confirmation of the filing');
+  await statusIs(page, 'published', '已公告');
+  check(await page.locator('#app-actions .action').count() === 0, 'actions are still offered on a published, filed name');
+  await page.locator('#app-events tr[data-action=file]', { hasText: '沙民〔2025〕1 号' }).waitFor();
+  const events = await page.locator('#app-events tr[data-action]').count();
+  check(events >= 7, `the record has ${events} events, want the filing, submission, review, notice, approval, publication and 备案`);
+  await noJunk(page, 'the filed application');
+  await shot(page, 'console-6b-filed.png');
 
   log('public search finds the standard name with its pinyin');
   let found = null;
@@ -506,6 +568,49 @@ try {
   await statusIs(page, 'rejected', '未予批准');
   check((await page.locator('#app-facts').textContent()).includes('与九龙坡区华岩镇重名'), 'the rejection reason is not shown');
   await noJunk(page, 'the rejected application');
+
+  log('the queue shows the deadlines; nothing is overdue');
+  await page.goto(`${BASE}/admin#/?status=all`);
+  const roadRow = page.locator(`#app-rows tr[data-id="${ID}"]`);
+  await roadRow.waitFor();
+  check((await roadRow.locator('[data-deadline=filing]').textContent()).includes('已备案 ' + TODAY), 'the queue does not show the filing date');
+  check((await roadRow.locator('[data-deadline=publication]').textContent()).includes('已公告 ' + TODAY), 'the queue does not show the announcement date');
+  const protRow = page.locator(`#app-rows tr[data-id="${protectedID}"]`);
+  check((await protRow.locator('[data-deadline=filing]').textContent()).includes('备案期限 ' + DUE), 'the queue does not show the 备案期限 of an approved name');
+  check((await protRow.locator('[data-deadline=publication]').textContent()).includes('公告期限 ' + DUE), 'the queue does not show the 公告期限 of an approved name');
+  check(await page.locator('#app-rows .badge-overdue').count() === 0, 'the queue shows something as overdue');
+  const overdueResp = page.waitForResponse(r => new URL(r.url()).pathname === '/api/v1/filings');
+  await page.locator('#filters a[data-status=overdue]', { hasText: '逾期未备案/公告' }).click();
+  const od = await overdueResp;
+  check(od.ok() && new URL(od.url()).searchParams.get('overdue') === 'true', `the overdue filter asked ${od.url()}: ${od.status()}`);
+  await page.locator('#list-status', { hasText: '没有逾期' }).waitFor();
+  check(await page.locator('#filing-table').isHidden() && await page.locator('#app-table').isHidden(), 'an empty overdue list still shows a table');
+  check(await page.locator('#filters a[aria-current=page]').getAttribute('data-status') === 'overdue', 'the overdue filter is not marked current');
+  await noJunk(page, 'the overdue list');
+
+  log('the export links: 地名公告 and 备案报表 as .xlsx and CSV');
+  const links = {};
+  for (const [key, text] of [['announcements-xlsx', '地名公告（Excel）'], ['announcements-csv', '地名公告（CSV）'],
+    ['filings-xlsx', '备案报表（Excel）'], ['filings-csv', '备案报表（CSV）']]) {
+    const a = page.getByRole('link', { name: text, exact: true });
+    check(await a.isVisible(), `no visible export link ${text}`);
+    check(await a.getAttribute('data-export') === key, `the link ${text} is not ${key}`);
+    links[key] = await a.getAttribute('href');
+  }
+  check(links['announcements-xlsx'] === '/api/v1/announcements?format=xlsx' && links['filings-xlsx'] === '/api/v1/filings?format=xlsx',
+    'the export links are not the API\'s: ' + JSON.stringify(links));
+  for (const key of ['announcements-xlsx', 'filings-xlsx']) {
+    const r = await fetchFromPage(page, links[key]);
+    check(r.status === 200, `${links[key]} answered ${r.status}`);
+    check(r.type === XLSX, `${links[key]} is ${r.type}, want ${XLSX}`);
+    check(r.magic === 'PK' && r.disposition.includes('.xlsx'), `${links[key]} is not an .xlsx attachment`);
+  }
+  const csv = await fetchFromPage(page, links['announcements-csv']);
+  check(csv.status === 200 && csv.type.startsWith('text/csv'), `the 地名公告 CSV answered ${csv.status} ${csv.type}`);
+  check(csv.text.includes(ROAD) && csv.text.includes(ROAD_PINYIN) && csv.text.includes(ROAD_WHERE), 'the 地名公告 CSV does not list 青杠林路 with its 位置描述');
+  const fcsv = await fetchFromPage(page, links['filings-csv']);
+  check(fcsv.status === 200 && fcsv.text.includes(ROAD) && fcsv.text.includes('龙隐古镇') && fcsv.text.includes(DUE), 'the 备案报表 CSV does not list the approved names with their deadlines');
+  await shot(page, 'console-9-overdue-and-exports.png');
 
   log('the English toggle');
   await page.goto(BASE + '/admin.html#/app/' + ID);

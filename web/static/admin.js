@@ -5,7 +5,9 @@
 // attachments, record of events and the actions the user's role allows.
 // Everything comes from this service's own API (same origin). Every write
 // sends the session's CSRF token in X-CSRF-Token. Hash routes:
-//   #/ , #/?status=S      the queue (S: todo, all or a status)
+//   #/ , #/?status=S      the queue (S: todo, all, overdue or a status;
+//                         overdue: approved names whose filing (备案) or
+//                         announcement (公告) is late, for reviewers and approvers)
 //   #/new                 file a new application
 //   #/app/ID              one application
 //   #/app/ID/edit         edit a draft (applicant) or one under review (reviewer)
@@ -32,10 +34,21 @@
       listTitle: '申请列表', newApplication: '新建申请', filterLabel: '按状态筛选',
       colId: '编号', colName: '拟用名称', colKind: '类型', colCategory: '类别', colDivision: '所属政区',
       colStatus: '状态', colChecks: '自动检查', colApplicant: '申请人', colUpdated: '更新时间',
-      filter_todo: '待我办理', filter_all: '全部',
+      colDeadlines: '备案 / 公告期限', colStdName: '标准名称', colApprovedBy: '批准机关', colApprovedOn: '批准日期',
+      colFiling: '备案', colPublication: '公告',
+      filter_todo: '待我办理', filter_all: '全部', filter_overdue: '逾期未备案/公告',
       loadingList: '正在加载申请…',
       listCount: (f, n) => `${f}：${n} 件申请`,
       listEmpty: f => `${f}：没有申请。`,
+      overdueCount: n => `逾期未备案或未公告的地名：${n} 个（批准后 15 日内应备案并公告）`,
+      overdueEmpty: '没有逾期未备案或未公告的地名。',
+      overdue: '逾期', filingOverdue: '备案逾期', publicationOverdue: '公告逾期',
+      filingDueLine: '备案期限', filedLine: '已备案', publicationDueLine: '公告期限', publishedLine: '已公告',
+      notFiled: '未备案', notPublished: '未公告',
+      exportsTitle: '导出', exportAnnouncements: '地名公告', exportFilings: '备案报表',
+      exportAnnouncementsXLSX: '地名公告（Excel）', exportAnnouncementsCSV: '地名公告（CSV）',
+      exportFilingsXLSX: '备案报表（Excel）', exportFilingsCSV: '备案报表（CSV）',
+      exportsHint: '地名公告为已公告的标准地名；备案报表列出已批准地名的备案、公告日期与期限。CSV 为 UTF-8 编码，可直接用 Excel 打开。',
       checksOK: '通过', checksBlock: n => `阻止 ${n}`, checksWarn: n => `警告 ${n}`,
       backToList: '← 返回申请列表',
       newTitle: '新建地名申请', editTitle: id => `修改申请 #${id}`,
@@ -52,6 +65,8 @@
       crs_wgs84: 'WGS84 / GPS', crs_cgcs2000: 'CGCS2000 / 天地图', crs_gcj02: 'GCJ-02 / 高德、腾讯', crs_bd09: 'BD-09 / 百度',
       locHint: '位置为一个点（十进制度）。从高德、腾讯或百度地图复制的坐标请选对应坐标系，系统会换算；也可在下方示意图上点击选点。',
       pickInside: '取所选政区内一点',
+      locationDescription: '位置描述',
+      locationDescriptionHint: '选填。写明地理实体的起止或四至，如“东起青木湖村委会，西至青杠林”；批准后载入地名公告。',
       formMapCaption: '示意图：点击图上位置即填入 WGS84 经纬度（等距圆柱投影，非导航用）',
       mapCaption: '位置示意图（等距圆柱投影，非导航用）',
       mapLabel: name => `${name}的位置示意图`,
@@ -81,18 +96,23 @@
       actionsTitle: '办理', noActions: '当前状态下您没有可办理的操作。',
       act_edit: '修改申请', act_submit: '提交申请', act_review: '受理审核', act_notice: '发布公示',
       act_approve: '批准', act_reject: '不予批准（驳回）', act_publish: '公告（写入标准地名）', act_withdraw: '撤回申请',
-      noticeStart: '公示开始日期', noticeEnd: '公示结束日期', noticeHint: '公示期满后由审批人批准；公示期为 0 天时开始与结束为同一天。',
+      act_file: '备案',
+      noticeStart: '公示开始日期', noticeEnd: '公示结束日期',
+      noticeHint: d => `留空则自今日起公示 ${d} 天（只填开始日期则自该日起 ${d} 天）。公示期满后由审批人批准；公示期为 0 天时开始与结束为同一天。`,
+      fileNote: '备案说明（选填，如报送机关、文号）', fileHint: '记录本地名的批准已向上级主管部门备案，备案日期为今日。',
       approveNote: '审批意见', overrideReason: '豁免理由（必填：存在可豁免的阻止项）',
       approveNotYet: end => `公示期至 ${end} 结束，期满后方可批准。`,
       approveBlocked: '存在不可豁免的阻止项，不能批准；可驳回或退回修改。',
       rejectNote: '驳回理由（必填）',
-      errRejectNote: '请填写驳回理由。', errOverride: '存在可豁免的阻止项，请填写豁免理由。', errDates: '请填写公示开始和结束日期，结束不早于开始。',
+      errRejectNote: '请填写驳回理由。', errOverride: '存在可豁免的阻止项，请填写豁免理由。',
+      errDates: '公示日期应为完整的年-月-日，结束日期不早于开始日期（开始日期留空即为今日）。',
       done_submit: '申请已提交。', done_review: '已受理，进入审核。', done_notice: '已发布公示。', done_approve: '已批准。',
-      done_reject: '已驳回。', done_publish: '已公告，标准地名已写入地名库。', done_withdraw: '申请已撤回。',
+      done_reject: '已驳回。', done_publish: '已公告，标准地名已写入地名库。', done_withdraw: '申请已撤回。', done_file: '已备案。',
       viewPublished: '在公众查询页查看',
       f_id: '申请编号', f_kind: '类型', f_status: '状态', f_category: '地名类别', f_division: '所属政区', f_place: '原地名',
       f_location: '位置（WGS84）', f_applicant: '申请人', f_notice: '公示期', f_approvedBy: '批准机关', f_approvedOn: '批准日期',
       f_decision: '审批意见', f_override: '豁免理由', f_published: '公告地名', f_version: '版本', f_created: '创建时间', f_updated: '更新时间',
+      f_filingDue: '备案期限', f_filedOn: '备案日期', f_publicationDue: '公告期限', f_publishedOn: '公告日期',
       notRecorded: '未填写',
       blockedBadge: '检查未通过',
       attachmentsTitle: '附件（综合评估、专家论证、征求意见报告）', attKind: '附件类型', attFile: 'PDF 文件（不超过 10 MB）', upload: '上传', uploading: '正在上传…',
@@ -102,7 +122,7 @@
       commentsTitle: '公示期间的公众意见', noComments: '暂无公众意见。', nComments: n => `共 ${n} 条意见。`, anonymous: '匿名',
       eventsTitle: '办理记录', at: '时间', actor: '操作人', action: '操作', transition: '状态变化', note: '说明', noEvents: '暂无记录。',
       ev_create: '创建', ev_created: '创建', ev_edit: '修改', ev_update: '修改', ev_updated: '修改', ev_submit: '提交', ev_review: '受理审核',
-      ev_notice: '发布公示', ev_approve: '批准', ev_reject: '驳回', ev_publish: '公告', ev_withdraw: '撤回',
+      ev_notice: '发布公示', ev_approve: '批准', ev_reject: '驳回', ev_publish: '公告', ev_withdraw: '撤回', ev_file: '备案',
       ev_attach: '上传附件', ev_attachment: '上传附件', ev_comment: '公众意见', ev_override: '豁免',
       status_draft: '草稿', status_submitted: '已提交', status_under_review: '审核中', status_on_notice: '公示中',
       status_approved: '已批准', status_rejected: '未予批准', status_published: '已公告', status_withdrawn: '已撤回',
@@ -130,10 +150,21 @@
       listTitle: 'Applications', newApplication: 'New application', filterLabel: 'Filter by status',
       colId: 'No.', colName: 'Proposed name', colKind: 'Kind', colCategory: 'Category', colDivision: 'Division',
       colStatus: 'Status', colChecks: 'Checks', colApplicant: 'Applicant', colUpdated: 'Updated',
-      filter_todo: 'For me', filter_all: 'All',
+      colDeadlines: 'Filing / announcement due', colStdName: 'Standard name', colApprovedBy: 'Approving authority', colApprovedOn: 'Approved on',
+      colFiling: 'Filing', colPublication: 'Announcement',
+      filter_todo: 'For me', filter_all: 'All', filter_overdue: 'Filing or announcement overdue',
       loadingList: 'Loading applications…',
       listCount: (f, n) => `${f}: ${n} application${n === 1 ? '' : 's'}`,
       listEmpty: f => `${f}: no applications.`,
+      overdueCount: n => `Names whose filing or announcement is overdue: ${n} (both are due within 15 days of approval)`,
+      overdueEmpty: 'Nothing is overdue: every approved name was filed and announced in time.',
+      overdue: 'Overdue', filingOverdue: 'Filing overdue', publicationOverdue: 'Announcement overdue',
+      filingDueLine: 'filing due', filedLine: 'filed', publicationDueLine: 'announcement due', publishedLine: 'announced',
+      notFiled: 'not filed', notPublished: 'not announced',
+      exportsTitle: 'Exports', exportAnnouncements: 'Announcements', exportFilings: 'Filing report',
+      exportAnnouncementsXLSX: 'Announcements (Excel)', exportAnnouncementsCSV: 'Announcements (CSV)',
+      exportFilingsXLSX: 'Filing report (Excel)', exportFilingsCSV: 'Filing report (CSV)',
+      exportsHint: 'Announcements: the published standard names. Filing report: approved names with their filing and announcement dates and deadlines. The CSV files are UTF-8 and open in Excel.',
       checksOK: 'passed', checksBlock: n => `${n} blocking`, checksWarn: n => `${n} warning${n === 1 ? '' : 's'}`,
       backToList: '← Back to the list',
       newTitle: 'New place-name application', editTitle: id => `Edit application #${id}`,
@@ -150,6 +181,8 @@
       crs_wgs84: 'WGS84 / GPS', crs_cgcs2000: 'CGCS2000 / Tianditu', crs_gcj02: 'GCJ-02 / Amap, Tencent', crs_bd09: 'BD-09 / Baidu',
       locHint: 'A point in decimal degrees. Coordinates copied from Amap, Tencent or Baidu maps need their coordinate system and are converted; or click the sketch map below.',
       pickInside: 'Use a point inside the chosen division',
+      locationDescription: 'Location description',
+      locationDescriptionHint: 'Optional. Where the feature runs or lies, e.g. “from the 青木湖村 committee east to 青杠林 west”; the announcement states it.',
       formMapCaption: 'Sketch: click to set a WGS84 point (equirectangular projection, not for navigation)',
       mapCaption: 'Location sketch (equirectangular projection, not for navigation)',
       mapLabel: name => `Where ${name} lies`,
@@ -179,18 +212,23 @@
       actionsTitle: 'Actions', noActions: 'You have no actions on an application in this state.',
       act_edit: 'Edit', act_submit: 'Submit', act_review: 'Start review', act_notice: 'Put on public notice',
       act_approve: 'Approve', act_reject: 'Reject', act_publish: 'Publish (write the standard name)', act_withdraw: 'Withdraw',
-      noticeStart: 'Notice starts', noticeEnd: 'Notice ends', noticeHint: 'The approver approves once the notice period is over; a 0-day notice starts and ends on the same day.',
+      act_file: 'File (备案)',
+      noticeStart: 'Notice starts', noticeEnd: 'Notice ends',
+      noticeHint: d => `Left empty, the notice runs ${d} days from today (with only a start, ${d} days from then). The approver approves once the notice period is over; a 0-day notice starts and ends on the same day.`,
+      fileNote: 'Filing note (optional: authority, reference number)', fileHint: 'Records that the approval was filed with the higher authority, today.',
       approveNote: 'Decision note', overrideReason: 'Override reason (required: overridable blocking results)',
       approveNotYet: end => `The notice runs until ${end}; approval is possible after that.`,
       approveBlocked: 'Blocking results that cannot be overridden: this cannot be approved.',
       rejectNote: 'Reason for rejection (required)',
-      errRejectNote: 'Give the reason for rejection.', errOverride: 'Give the override reason.', errDates: 'Give the notice start and end; the end cannot be before the start.',
+      errRejectNote: 'Give the reason for rejection.', errOverride: 'Give the override reason.',
+      errDates: 'Notice dates are full year-month-day dates, and the end cannot be before the start (an empty start is today).',
       done_submit: 'Submitted.', done_review: 'Under review.', done_notice: 'On public notice.', done_approve: 'Approved.',
-      done_reject: 'Rejected.', done_publish: 'Published: the standard name is in the gazetteer.', done_withdraw: 'Withdrawn.',
+      done_reject: 'Rejected.', done_publish: 'Published: the standard name is in the gazetteer.', done_withdraw: 'Withdrawn.', done_file: 'Filed.',
       viewPublished: 'See it on the public page',
       f_id: 'Application', f_kind: 'Kind', f_status: 'Status', f_category: 'Category', f_division: 'Division', f_place: 'Existing name',
       f_location: 'Location (WGS84)', f_applicant: 'Applicant', f_notice: 'Public notice', f_approvedBy: 'Approving authority', f_approvedOn: 'Approved on',
       f_decision: 'Decision note', f_override: 'Override reason', f_published: 'Published name', f_version: 'Version', f_created: 'Created', f_updated: 'Updated',
+      f_filingDue: 'Filing due', f_filedOn: 'Filed on', f_publicationDue: 'Announcement due', f_publishedOn: 'Announced on',
       notRecorded: 'Not given',
       blockedBadge: 'Checks blocking',
       attachmentsTitle: 'Attachments (assessment, expert and consultation reports)', attKind: 'Kind', attFile: 'PDF file (at most 10 MB)', upload: 'Upload', uploading: 'Uploading…',
@@ -200,7 +238,7 @@
       commentsTitle: 'Public comments during the notice', noComments: 'No comments.', nComments: n => `${n} comment${n === 1 ? '' : 's'}.`, anonymous: 'anonymous',
       eventsTitle: 'Record', at: 'When', actor: 'By', action: 'Action', transition: 'Status', note: 'Note', noEvents: 'Nothing recorded.',
       ev_create: 'created', ev_created: 'created', ev_edit: 'edited', ev_update: 'edited', ev_updated: 'edited', ev_submit: 'submitted', ev_review: 'review started',
-      ev_notice: 'put on notice', ev_approve: 'approved', ev_reject: 'rejected', ev_publish: 'published', ev_withdraw: 'withdrawn',
+      ev_notice: 'put on notice', ev_approve: 'approved', ev_reject: 'rejected', ev_publish: 'published', ev_withdraw: 'withdrawn', ev_file: 'filed',
       ev_attach: 'attachment', ev_attachment: 'attachment', ev_comment: 'public comment', ev_override: 'override',
       status_draft: 'Draft', status_submitted: 'Submitted', status_under_review: 'Under review', status_on_notice: 'On notice',
       status_approved: 'Approved', status_rejected: 'Rejected', status_published: 'Published', status_withdrawn: 'Withdrawn',
@@ -301,11 +339,6 @@
   }
 
   const todayISO = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
-  function addDays(iso, n) {
-    const d = new Date(iso + 'T00:00:00Z');
-    d.setUTCDate(d.getUTCDate() + n);
-    return d.toISOString().slice(0, 10);
-  }
   function formatTime(s) {
     if (!s) return '';
     const d = new Date(s);
@@ -324,6 +357,7 @@
 
   // ---------------------------------------------------------------- session
   let me = null; // {name, display_name, role}
+  let noticeDays = 7; // the server's default notice period (login and /me say it)
   let csrf = '';
   try { csrf = localStorage.getItem(CSRF_KEY) || ''; } catch { /* storage blocked */ }
 
@@ -520,6 +554,7 @@
     busy(btn, true, t('loggingIn'));
     try {
       const body = await api('/api/v1/login', { json: { name, password } });
+      if (body.notice_days) noticeDays = body.notice_days;
       setSession(body.user, body.csrf_token);
       $('login-password').value = '';
       $('login-note').hidden = true;
@@ -547,28 +582,43 @@
   });
 
   // ---------------------------------------------------------------- list
+  // needsFiling: an approved or published name not yet filed (备案).
+  const needsFiling = app => (app.status === 'approved' || app.status === 'published') && !app.filed_on;
+
   function todoFilter(app) {
     if (!me) return false;
-    if (me.role === 'admin') return !FINAL.includes(app.status);
+    if (me.role === 'admin') return !FINAL.includes(app.status) || needsFiling(app);
     const mine = [];
     if (me.role === 'applicant') return isOwner(app) && app.status === 'draft';
+    if (needsFiling(app)) return true; // reviewers and approvers file
     if (me.role === 'reviewer') mine.push('submitted', 'under_review');
     if (me.role === 'approver') mine.push('on_notice', 'approved');
     return mine.includes(app.status);
   }
 
+  const filterLabel = f => STATUSES.includes(f) ? tk('status_', f) : t('filter_' + f);
+
   async function showList(filter, seq) {
     showView('list');
-    if (filter !== 'todo' && filter !== 'all' && !STATUSES.includes(filter)) filter = 'todo';
-    const label = filter === 'todo' || filter === 'all' ? t('filter_' + filter) : tk('status_', filter);
+    // The filing report and the overdue list are for reviewers and approvers (and admins).
+    const files = has('reviewer', 'approver');
+    const filters = ['todo', 'all', ...(files ? ['overdue'] : []), ...STATUSES];
+    if (!filters.includes(filter)) filter = 'todo';
+    const label = filterLabel(filter);
     document.title = label + ' · ' + t('title');
-    fill($('filters'), ['todo', 'all', ...STATUSES].map(f => h('li', {},
-      h('a', { href: '#/?status=' + f, 'aria-current': f === filter ? 'page' : null, 'data-status': f,
-        text: f === 'todo' || f === 'all' ? t('filter_' + f) : tk('status_', f) }))));
+    fill($('filters'), filters.map(f => h('li', {},
+      h('a', { href: '#/?status=' + f, 'aria-current': f === filter ? 'page' : null, 'data-status': f, text: filterLabel(f) }))));
+    $('export-filings').hidden = !files;
     const status = $('list-status');
     const table = $('app-table');
     status.textContent = t('loadingList');
     $('list-view').setAttribute('aria-busy', 'true');
+    $('filing-table').hidden = true;
+    if (filter === 'overdue') {
+      table.hidden = true;
+      await showOverdue(label, seq);
+      return;
+    }
     try {
       const q = STATUSES.includes(filter) ? '?' + new URLSearchParams({ status: filter }) : '';
       const body = await api('/api/v1/applications' + q);
@@ -602,6 +652,62 @@
       nw ? h('span', { class: 'sev sev-warn', text: t('checksWarn', nw) }) : null);
   }
 
+  // showOverdue lists the approved names whose filing or announcement is late.
+  async function showOverdue(label, seq) {
+    const status = $('list-status');
+    const table = $('filing-table');
+    try {
+      const body = await api('/api/v1/filings?overdue=true');
+      if (seq !== viewSeq) return;
+      const rows = Array.isArray(body.filings) ? body.filings : [];
+      rows.sort((a, b) => String(a.filing_due || '').localeCompare(String(b.filing_due || '')) || (a.application_id - b.application_id));
+      fill($('filing-rows'), rows.map(filingRow));
+      $('filing-caption').textContent = label;
+      table.hidden = rows.length === 0;
+      status.textContent = rows.length ? t('overdueCount', rows.length) : t('overdueEmpty');
+    } catch (e) {
+      if (seq !== viewSeq) return;
+      status.textContent = '';
+      table.hidden = true;
+      fail(e);
+    } finally {
+      if (seq === viewSeq) $('list-view').removeAttribute('aria-busy');
+    }
+  }
+
+  function filingRow(f) {
+    return h('tr', { 'data-id': f.application_id },
+      h('td', { class: 'num', text: '#' + f.application_id }),
+      h('td', {}, h('a', { href: '#/app/' + encodeURIComponent(f.application_id), class: 'app-link', text: f.name || '—' }),
+        f.romanization ? h('span', { class: 'r-pinyin', lang: 'zh-Latn-pinyin', text: f.romanization }) : null),
+      h('td', { text: tk('kind_', f.kind) }),
+      h('td', { text: divisionText(f.division_path) }),
+      h('td', { text: personName(f.approved_by) }),
+      h('td', {}, f.approved_on ? dateEl(f.approved_on) : null),
+      h('td', {}, deadlineLine('filing', f)),
+      h('td', {}, deadlineLine('publication', f)));
+  }
+
+  // dateEl shows a YYYY-MM-DD date, never broken across lines.
+  const dateEl = d => h('time', { class: 'date', datetime: d, text: d });
+
+  function overdueBadge(text) {
+    return h('span', { class: 'badge badge-overdue', text: text || t('overdue') });
+  }
+
+  // deadlineLine: the filing (备案) or announcement (公告) of x, an
+  // application or a filing row: done on a date, or due by one (and maybe late).
+  function deadlineLine(kind, x) {
+    const filing = kind === 'filing';
+    const due = filing ? x.filing_due : x.publication_due;
+    const done = filing ? x.filed_on : x.published_on;
+    const late = !done && !!(filing ? x.filing_overdue : x.publication_overdue);
+    if (!due && !done) return null;
+    return h('span', { class: 'deadline', 'data-deadline': kind, 'data-overdue': late ? 'true' : null },
+      t(done ? (filing ? 'filedLine' : 'publishedLine') : (filing ? 'filingDueLine' : 'publicationDueLine')), ' ',
+      dateEl(done || due), late ? [' ', overdueBadge()] : null);
+  }
+
   function statusBadge(s) {
     return h('span', { class: 'status-badge st-' + s, text: tk('status_', s) });
   }
@@ -615,6 +721,7 @@
       h('td', { text: a.category_name || a.category || '' }),
       h('td', { text: divisionText(a.division_path) }),
       h('td', {}, statusBadge(a.status)),
+      h('td', { class: 'deadlines' }, a.filing_due ? deadlineLine('filing', a) : null, a.publication_due ? deadlineLine('publication', a) : null),
       h('td', {}, checkSummary(a)),
       h('td', { text: personName(a.applicant) }),
       h('td', {}, h('time', { datetime: a.updated_at || '', text: formatTime(a.updated_at) })));
@@ -707,6 +814,7 @@
     $('f-romanization').value = app.romanization || '';
     romAuto = !app.romanization;
     $('f-reasons').value = app.reasons || '';
+    $('f-location-description').value = app.location_description || '';
     $('f-meaning').value = app.meaning || '';
     $('f-origin').value = app.origin || '';
     const code = String(app.division_code || DISTRICT);
@@ -785,6 +893,7 @@
       geometry: pt ? { type: 'Point', coordinates: pt } : null,
       place_id: placeID,
       reasons: $('f-reasons').value.trim(),
+      location_description: $('f-location-description').value.trim(),
       meaning: $('f-meaning').value.trim(),
       origin: $('f-origin').value.trim(),
       romanization: $('f-romanization').value.trim(),
@@ -978,13 +1087,18 @@
     $('app-pinyin').textContent = app.romanization || '';
     fill($('app-badges'), statusBadge(app.status),
       h('span', { class: 'badge badge-kind', text: tk('kind_', app.kind) }),
-      app.blocked ? h('span', { class: 'badge badge-blocked', text: t('blockedBadge') }) : null);
+      app.blocked ? h('span', { class: 'badge badge-blocked', text: t('blockedBadge') }) : null,
+      app.filing_overdue && !app.filed_on ? overdueBadge(t('filingOverdue')) : null,
+      app.publication_overdue && !app.published_on ? overdueBadge(t('publicationOverdue')) : null);
 
     const facts = [];
     const fact = (key, value, attrs) => {
       if (value === null || value === undefined || value === '' || (Array.isArray(value) && !value.length)) return;
-      facts.push(h('dt', { text: t(key) }), h('dd', attrs || {}, value));
+      facts.push(h('dt', { text: t(key) }), h('dd', { 'data-fact': key, ...(attrs || {}) }, value));
     };
+    // A deadline: its date, then 逾期 when late, or what is still to do.
+    const due = (date, done, late, todo) => h('span', {}, dateEl(date),
+      late && !done ? [' ', overdueBadge()] : done ? null : h('span', { class: 'muted', text: lang === 'en' ? ` (${t(todo)})` : `（${t(todo)}）` }));
     fact('f_id', '#' + app.id);
     fact('f_kind', tk('kind_', app.kind));
     fact('f_status', tk('status_', app.status), { 'data-status': app.status, class: 'fact-status' });
@@ -1003,6 +1117,10 @@
     if (app.notice_start || app.notice_end) fact('f_notice', `${app.notice_start || ''} – ${app.notice_end || ''}`);
     fact('f_approvedBy', personName(app.approved_by));
     fact('f_approvedOn', app.approved_on);
+    if (app.filing_due) fact('f_filingDue', due(app.filing_due, app.filed_on, app.filing_overdue, 'notFiled'));
+    fact('f_filedOn', app.filed_on);
+    if (app.publication_due) fact('f_publicationDue', due(app.publication_due, app.published_on, app.publication_overdue, 'notPublished'));
+    fact('f_publishedOn', app.published_on);
     fact('f_decision', app.decision_note);
     fact('f_override', app.override_reason);
     if (app.published_place_id) fact('f_published', h('a', { href: '/#/place/' + encodeURIComponent(app.published_place_id), id: 'published-link', text: t('viewPublished') + ' #' + app.published_place_id }));
@@ -1011,8 +1129,9 @@
     fact('f_updated', formatTime(app.updated_at));
     fill($('app-facts'), facts);
 
-    fill($('app-texts'), [['reasons', app.reasons], ['meaning', app.meaning], ['origin', app.origin]].map(([key, text]) =>
-      h('section', { class: 'text-block' }, h('h3', { text: t(key) }),
+    fill($('app-texts'), [['locationDescription', app.location_description], ['reasons', app.reasons], ['meaning', app.meaning],
+      ['origin', app.origin]].map(([key, text]) =>
+      h('section', { class: 'text-block', 'data-text': key }, h('h3', { text: t(key) }),
         text ? h('p', { text }) : h('p', { class: 'muted', text: t('notRecorded') }))));
 
     renderChecksInto($('app-checks'), Array.isArray(app.checks) ? app.checks : [], '');
@@ -1127,7 +1246,11 @@
         break;
       case 'approved':
         if (has('approver')) acts.push('publish');
+        if (has('reviewer', 'approver') && !app.filed_on) acts.push('file');
         if (has('reviewer', 'approver')) acts.push('reject');
+        break;
+      case 'published':
+        if (has('reviewer', 'approver') && !app.filed_on) acts.push('file');
         break;
     }
     return [...new Set(acts)];
@@ -1163,17 +1286,29 @@
     };
     switch (action) {
       case 'notice': {
-        const today = todayISO();
-        const start = h('input', { type: 'date', value: today, required: true });
-        const end = h('input', { type: 'date', value: addDays(today, 7), required: true });
-        fields.push(h('div', { class: 'grid2' }, field('noticeStart', start), field('noticeEnd', end)), h('p', { class: 'hint', text: t('noticeHint') }));
+        // Either date may be left empty: the service starts the notice
+        // today and ends it after its default period (7 days).
+        const start = h('input', { type: 'date', 'aria-describedby': 'a-notice-hint' });
+        const end = h('input', { type: 'date', 'aria-describedby': 'a-notice-hint' });
+        fields.push(h('div', { class: 'grid2' }, field('noticeStart', start), field('noticeEnd', end)),
+          h('p', { class: 'hint', id: 'a-notice-hint', text: t('noticeHint', noticeDays) }));
         collect = () => {
           const s = start.value, e = end.value;
-          const bad = !s || !e || e < s;
-          fieldError(start, bad); fieldError(end, bad);
-          if (bad) throw new Error(t('errDates'));
-          return { start: s, end: e };
+          const badStart = !!(start.validity && start.validity.badInput);
+          const badEnd = !!(end.validity && end.validity.badInput) || (!!e && e < (s || todayISO()));
+          fieldError(start, badStart); fieldError(end, badEnd);
+          if (badStart || badEnd) { (badStart ? start : end).focus(); throw new Error(t('errDates')); }
+          const body = {};
+          if (s) body.start = s;
+          if (e) body.end = e;
+          return body;
         };
+        break;
+      }
+      case 'file': {
+        const note = h('textarea', { rows: '2', maxlength: '2000' });
+        fields.push(field('fileNote', note, t('fileHint')));
+        collect = () => ({ note: note.value.trim() });
         break;
       }
       case 'approve': {
@@ -1238,7 +1373,7 @@
         clearError();
         const fresh = updated && updated.id ? updated : await api('/api/v1/applications/' + encodeURIComponent(id));
         renderApp(fresh);
-        const pub = fresh.published_place_id || (updated && updated.published_place_id);
+        const pub = action === 'publish' && (fresh.published_place_id || (updated && updated.published_place_id));
         flash(t('done_' + action), pub ? h('a', { href: '/#/place/' + encodeURIComponent(pub), text: t('viewPublished') }) : null);
         $('app-name').focus({ preventScroll: true });
       } catch (err) {
@@ -1467,6 +1602,7 @@
     try {
       const body = await api('/api/v1/me');
       me = body.user;
+      if (body.notice_days) noticeDays = body.notice_days;
       renderWho();
     } catch (e) {
       setSession(null, '');
