@@ -151,6 +151,19 @@ func (s *Server) view(r *http.Request, m *readmodel.Model, a gazetteer.Applicati
 	return v, nil
 }
 
+// respondApp answers with the full view of an application.
+func (s *Server) respondApp(w http.ResponseWriter, r *http.Request, status int, a gazetteer.Application) error {
+	m, err := s.currentModel()
+	if err != nil {
+		return err
+	}
+	v, err := s.view(r, m, a, true)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, status, "", v)
+}
+
 // isOfficial: reviewers, approvers and admins see every application;
 // applicants only their own.
 func isOfficial(u auth.User) bool { return u.Has(auth.RoleReviewer, auth.RoleApprover) }
@@ -187,23 +200,15 @@ func (s *Server) createApplication(w http.ResponseWriter, r *http.Request) error
 	if err := s.fillFromPlace(&a); err != nil {
 		return err
 	}
-	m, err := s.currentModel()
-	if err != nil {
-		return err
-	}
 	if a.Romanization == "" {
 		sp, g := gazetteer.SplitName(a.Name, a.Category)
 		a.Romanization = gazetteer.ProposeRomanization(a.Name, sp, g, a.Category).Standard
 	}
-	a, err = s.store.CreateApplication(r.Context(), u.Actor(), a)
+	a, err := s.store.CreateApplication(r.Context(), u.Actor(), a)
 	if err != nil {
 		return err
 	}
-	v, err := s.view(r, m, a, true)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusCreated, "", v)
+	return s.respondApp(w, r, http.StatusCreated, a)
 }
 
 // fillFromPlace fills a renaming or cancellation from the record it changes.
@@ -282,15 +287,7 @@ func (s *Server) getApplication(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.currentModel()
-	if err != nil {
-		return err
-	}
-	v, err := s.view(r, m, a, true)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, "", v)
+	return s.respondApp(w, r, http.StatusOK, a)
 }
 
 // patchApplication: PATCH /api/v1/applications/{id}: the owner edits a
@@ -324,15 +321,7 @@ func (s *Server) patchApplication(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	m, err := s.currentModel()
-	if err != nil {
-		return err
-	}
-	v, err := s.view(r, m, a, true)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, "", v)
+	return s.respondApp(w, r, http.StatusOK, a)
 }
 
 // actionRoles says who may take each action; "owner" actions belong to the
@@ -417,15 +406,11 @@ func (s *Server) stepApplication(w http.ResponseWriter, r *http.Request) error {
 	}
 	if pub != nil {
 		// The published name is searchable at once, not at the next poll.
-		if m, err = s.model.Refresh(r.Context()); err != nil {
+		if _, err := s.model.Refresh(r.Context()); err != nil {
 			logger(r.Context()).Warn("read model refresh after publishing failed", "err", err)
 		}
 	}
-	v, err := s.view(r, m, next, true)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, "", v)
+	return s.respondApp(w, r, http.StatusOK, next)
 }
 
 // uploadAttachment: POST /api/v1/applications/{id}/attachments (multipart:
