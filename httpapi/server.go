@@ -169,6 +169,8 @@ func New(cfg Config, store Store, model *readmodel.Holder, log *slog.Logger, pag
 		r.Post("/applications/{id}/{action}", h(requireRole(s.stepApplication, officials...)))
 		r.Get("/notices", h(s.notices))
 		r.Get("/announcements", h(s.announcements))
+		r.Get("/boundaries/lines", h(s.boundaryLines))
+		r.Get("/boundaries/topology", h(requireRole(s.boundaryTopology, auth.RoleReviewer, auth.RoleApprover)))
 		r.Get("/filings", h(requireRole(s.filings, auth.RoleReviewer, auth.RoleApprover)))
 		r.Post("/notices/{id}/comments", h(s.comment))
 	})

@@ -26,6 +26,7 @@ type Model struct {
 	Places     *gazetteer.PlaceIndex
 	Search     *gazetteer.SearchIndex
 	Checker    *gazetteer.NameChecker
+	bounds     boundaries
 }
 
 // Holder publishes the current Model.
@@ -119,4 +120,44 @@ func centre(ix *gazetteer.DivisionIndex) orb.Point {
 		return orb.Point{106.37, 29.62}
 	}
 	return b.Center()
+}
+
+// boundaries are derived lazily, once per model and level: deriving them for
+// the whole district takes about a tenth of a second, which a rebuild after
+// every change need not pay until someone asks.
+type boundaries struct {
+	once  [3]sync.Once
+	lines [3][]gazetteer.BoundaryLine
+	topo  [3]gazetteer.TopologyReport
+	err   [3]error
+}
+
+// BoundaryLines returns the boundary lines of a level.
+func (m *Model) BoundaryLines(level gazetteer.Level) ([]gazetteer.BoundaryLine, error) {
+	if err := m.deriveBoundaries(level); err != nil {
+		return nil, err
+	}
+	return m.bounds.lines[level.Depth()], nil
+}
+
+// Topology returns the topology report of a level (default sliver threshold).
+func (m *Model) Topology(level gazetteer.Level) (gazetteer.TopologyReport, error) {
+	if err := m.deriveBoundaries(level); err != nil {
+		return gazetteer.TopologyReport{}, err
+	}
+	return m.bounds.topo[level.Depth()], nil
+}
+
+func (m *Model) deriveBoundaries(level gazetteer.Level) error {
+	d := level.Depth()
+	if d < 0 {
+		_, err := gazetteer.ParseLevel(string(level))
+		return err
+	}
+	m.bounds.once[d].Do(func() {
+		ds := m.Divisions.Divisions(gazetteer.DivisionFilter{})
+		m.bounds.lines[d] = gazetteer.DeriveBoundaryLines(ds, level)
+		m.bounds.topo[d], m.bounds.err[d] = gazetteer.CheckTopology(ds, level, gazetteer.TopologyConfig{})
+	})
+	return m.bounds.err[d]
 }

@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"diming/demo"
+	"diming/gazetteer"
 )
 
 // TestNameChecksRoute: officials check a proposed name against the demo
@@ -91,4 +94,38 @@ func TestConfigurableWordLists(t *testing.T) {
 	if code, out := runCmd(t, "serve", "--data-dir", dir, "--wordlists", t.TempDir(), "--addr", freeAddr(t)); code != 1 || !strings.Contains(out, "没有 .txt") {
 		t.Fatalf("empty word-list folder: %d %s", code, out)
 	}
+}
+
+// TestBoundaryRoutes: the demo's lines are served, and its topology is clean.
+func TestBoundaryRoutes(t *testing.T) {
+	dir := t.TempDir()
+	data := []string{"--data-dir", dir}
+	reviewer := official{t: t, token: addOfficial(t, data, "shenhe", "reviewer")}
+	reviewer.base = startServe(t, data...)
+	public := official{t: t, base: reviewer.base}
+	lines := public.must(200, "GET", "/api/v1/boundaries/lines?level=township", nil)
+	ds, err := demo.Divisions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(lines["features"].([]any)), len(gazetteer.DeriveBoundaryLines(ds, gazetteer.LevelTownship)); got != want || want == 0 {
+		t.Fatalf("%d township boundary features, want %d", got, want)
+	}
+	mine := public.must(200, "GET", "/api/v1/boundaries/lines?level=township&code=500106001", nil)
+	for _, f := range mine["features"].([]any) {
+		p := f.(map[string]any)["properties"].(map[string]any)
+		if p["left_code"] != "500106001000" && p["right_code"] != "500106001000" {
+			t.Fatalf("line %v does not touch 小龙坎街道", p)
+		}
+		if p["length_m"].(float64) <= 0 {
+			t.Fatalf("line %v has no length", p)
+		}
+	}
+	public.must(401, "GET", "/api/v1/boundaries/topology?level=village", nil)
+	rep := reviewer.must(200, "GET", "/api/v1/boundaries/topology?level=village", nil)
+	if rep["checked"].(float64) != 200 || len(rep["overlaps"].([]any))+len(rep["gaps"].([]any))+len(rep["outside"].([]any)) != 0 {
+		t.Fatalf("demo village topology %v", rep)
+	}
+	public.must(400, "GET", "/api/v1/boundaries/lines?level=street", nil)
+	public.must(404, "GET", "/api/v1/boundaries/lines?code=500106999", nil)
 }
