@@ -88,4 +88,21 @@ func testApplications(t *testing.T, h Harness) {
 	if after != before || still.Status != gazetteer.StatusApproved {
 		t.Fatalf("a refused publication wrote: places %d→%d, status %s", before, after, still.Status)
 	}
+	// Cancelling the published record frees its name: the other application can then publish it.
+	placed, err := h.Store.Place(ctx(t), pub.PublishedPlaceID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	placed.CancelledOn = "2026-12-01"
+	cancel, _ := st.CreateApplication(ctx(t), "user:x", gazetteer.Application{Kind: gazetteer.KindCancellation, Status: gazetteer.StatusApproved,
+		Applicant: "x", Name: "测试路", Category: "0801", DivisionCode: "500106001001", PlaceID: placed.ID})
+	cancel.Status = gazetteer.StatusPublished
+	if _, err := st.UpdateApplication(ctx(t), "user:shenpi", cancel, gazetteer.AppEvent{Action: "publish", To: gazetteer.StatusPublished}, &gazetteer.Publication{Place: placed, Cancelled: true}); err != nil {
+		t.Fatalf("cancellation: %v", err)
+	}
+	p.Geometry = orb.Point{106.33, 29.53}
+	still.Status = gazetteer.StatusPublished
+	if _, err := st.UpdateApplication(ctx(t), "user:shenpi", still, gazetteer.AppEvent{Action: "publish", To: gazetteer.StatusPublished}, &gazetteer.Publication{Place: p, ClaimKey: key}); err != nil {
+		t.Fatalf("publishing a name freed by a cancellation: %v", err)
+	}
 }

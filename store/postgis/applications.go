@@ -131,6 +131,12 @@ func (s *Store) UpdateApplication(ctx context.Context, actor diming.Actor, a gaz
 				"application #%d was changed by someone else (now version %d, this is based on %d): reload and retry", a.ID, old.Version, a.Version)
 		}
 		if pub != nil {
+			if pub.Place.ID != 0 {
+				// A renamed or cancelled record gives up the name it had.
+				if _, err := tx.Exec(ctx, "DELETE FROM name_claims WHERE place_id = $1", pub.Place.ID); err != nil {
+					return err
+				}
+			}
 			if pub.ClaimKey != "" {
 				// Claim first: of concurrent publications of one name, the
 				// others wait here and then fail on the key.

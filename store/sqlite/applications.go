@@ -147,6 +147,12 @@ func (s *Store) UpdateApplication(ctx context.Context, actor diming.Actor, a gaz
 			return staleApplication(a, old)
 		}
 		if pub != nil {
+			if pub.Place.ID != 0 {
+				// A renamed or cancelled record gives up the name it had.
+				if _, err := tx.ExecContext(ctx, "DELETE FROM name_claims WHERE place_id = ?", pub.Place.ID); err != nil {
+					return err
+				}
+			}
 			places, err := s.putPlacesTx(ctx, tx, actor, pub.Reason, []gazetteer.Place{pub.Place})
 			if err != nil {
 				return err
