@@ -67,6 +67,9 @@ func testApplications(t *testing.T, h Harness) {
 	if cs, _ := st.Comments(ctx(t), a.ID); len(cs) != 1 || cs[0].Text != "同意" {
 		t.Fatalf("Comments %+v", cs)
 	}
+	if audit, _ := h.Store.Audit(ctx(t), diming.AuditFilter{Entity: "comment"}); len(audit) != 1 || audit[0].Actor != "public" {
+		t.Fatalf("comment audit %+v", audit)
+	}
 	// Publishing writes the place; a second publication of the same claim conflicts and writes nothing.
 	next.Status = gazetteer.StatusPublished
 	p := gazetteer.Place{Name: "测试路", Specific: "测试", Generic: "路", Category: "0801", DivisionCode: "500106001001",

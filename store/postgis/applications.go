@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -232,10 +233,16 @@ func (s *Store) AttachmentData(ctx context.Context, applicationID, attachmentID 
 	return a, data, classify(err, "读取附件", "read the attachment")
 }
 
-// AddComment stores a public comment on a name on notice.
+// AddComment stores a public comment on a name on notice, audited.
 func (s *Store) AddComment(ctx context.Context, c gazetteer.Comment) (gazetteer.Comment, error) {
-	err := s.pool.QueryRow(ctx, "INSERT INTO notice_comments (application_id, author, text) VALUES ($1, $2, $3) RETURNING id, created_at",
-		c.ApplicationID, c.Author, c.Text).Scan(&c.ID, &c.CreatedAt)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, "INSERT INTO notice_comments (application_id, author, text) VALUES ($1, $2, $3) RETURNING id, created_at",
+			c.ApplicationID, c.Author, c.Text).Scan(&c.ID, &c.CreatedAt); err != nil {
+			return err
+		}
+		after, _ := json.Marshal(c)
+		return appendAudit(ctx, tx, diming.AuditEntry{Actor: "public", Action: "create", Entity: "comment", EntityID: fmt.Sprint(c.ID), After: after})
+	})
 	return c, classify(err, "保存意见", "store the comment")
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -253,16 +254,22 @@ func (s *Store) AttachmentData(ctx context.Context, applicationID, attachmentID 
 	return a, data, nil
 }
 
-// AddComment stores a public comment on a name on notice.
+// AddComment stores a public comment on a name on notice, audited.
 func (s *Store) AddComment(ctx context.Context, c gazetteer.Comment) (gazetteer.Comment, error) {
 	c.CreatedAt = s.now().UTC()
-	res, err := s.db.ExecContext(ctx, "INSERT INTO notice_comments (application_id, author, text, created_at) VALUES (?, ?, ?, ?)",
-		c.ApplicationID, c.Author, c.Text, ts(c.CreatedAt))
-	if err != nil {
-		return c, classify(err, "保存意见", "store the comment")
-	}
-	c.ID, err = res.LastInsertId()
-	return c, classify(err, "保存意见", "store the comment")
+	err := s.tx(ctx, "保存意见", "store the comment", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "INSERT INTO notice_comments (application_id, author, text, created_at) VALUES (?, ?, ?, ?)",
+			c.ApplicationID, c.Author, c.Text, ts(c.CreatedAt))
+		if err != nil {
+			return err
+		}
+		if c.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		after, _ := json.Marshal(c)
+		return appendAudit(ctx, tx, ts(c.CreatedAt), diming.AuditEntry{Actor: "public", Action: "create", Entity: "comment", EntityID: fmt.Sprint(c.ID), After: after})
+	})
+	return c, err
 }
 
 // Comments lists the public comments on an application.
