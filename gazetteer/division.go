@@ -106,6 +106,7 @@ type AuditLog interface {
 type Store interface {
 	DivisionStore
 	PlaceStore
+	MarkerStore
 	AuditLog
 	// ChangeMark returns a number that grows with every committed change
 	// (the newest audit entry's id), so readers can tell their copy is stale.

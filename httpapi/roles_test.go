@@ -41,6 +41,9 @@ var writeRoutes = map[string][]string{
 	"POST /api/v1/applications/{id}/{action=publish}":  {"approver", "admin"},
 	"POST /api/v1/applications/{id}/{action=reject}":   {"reviewer", "approver", "admin"},
 	"POST /api/v1/applications/{id}/{action=file}":     {"reviewer", "approver", "admin"},
+	"POST /api/v1/boundaries/markers":                  {"reviewer", "admin"},
+	"PATCH /api/v1/boundaries/markers/{id}":            {"reviewer", "admin"},
+	"POST /api/v1/boundaries/markers/{id}/inspections": {"reviewer", "admin"},
 }
 
 func TestRouteRoleMatrix(t *testing.T) {

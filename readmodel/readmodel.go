@@ -26,6 +26,7 @@ type Model struct {
 	Places     *gazetteer.PlaceIndex
 	Search     *gazetteer.SearchIndex
 	Checker    *gazetteer.NameChecker
+	Markers    []gazetteer.Marker
 	bounds     boundaries
 }
 
@@ -73,10 +74,14 @@ func (h *Holder) Refresh(ctx context.Context) (*Model, error) {
 	if err != nil {
 		return h.Load(), fmt.Errorf("readmodel: load places: %w", err)
 	}
+	markers, err := h.store.Markers(ctx)
+	if err != nil {
+		return h.Load(), fmt.Errorf("readmodel: load markers: %w", err)
+	}
 	divs := gazetteer.NewDivisionIndex(ds)
 	m := &Model{ChangeMark: mark, BuiltAt: time.Now(), Divisions: divs,
 		Places: gazetteer.NewPlaceIndex(ps, centre(divs)), Search: gazetteer.NewSearchIndex(ps, divs),
-		Checker: gazetteer.NewNameChecker(ps, divs, h.Checks)}
+		Checker: gazetteer.NewNameChecker(ps, divs, h.Checks), Markers: markers}
 	m.BuildTime = time.Since(start)
 	h.current.Store(m)
 	h.log.Info("read model built", "change_mark", mark, "divisions", m.Divisions.Len(), "places", m.Places.Len(), "took", m.BuildTime)

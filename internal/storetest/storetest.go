@@ -58,6 +58,7 @@ func Run(t *testing.T, open Opener) {
 		{"PlaceInvalidBatchWritesNothing", testPlaceInvalidBatch},
 		{"Accounts", testAccounts},
 		{"Applications", testApplications},
+		{"Markers", testMarkers},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
