@@ -23,6 +23,7 @@ type importOptions struct {
 	dryRun      bool
 	actor       string
 	jsonReport  bool
+	layer       string // GeoPackage table for divisions (default: the first feature table)
 }
 
 // importSummary is what an import reports, also as JSON with --json.
@@ -32,16 +33,17 @@ type importSummary struct {
 	Updated   int                  `json:"updated"`
 	Unchanged int                  `json:"unchanged"`
 	Rejected  []gazetteer.RowError `json:"rejected"`
+	Repairs   []gazetteer.Repair   `json:"repairs,omitempty"`
 	Written   bool                 `json:"written"`
 }
 
 func importCmd(ctx context.Context, cfg Config, log *slog.Logger, kind, file string, opt importOptions, stdout, stderr io.Writer) error {
 	switch kind {
-	case "places":
-	case "divisions", "facilities", "households", "roads":
-		return diming.Errorf(diming.EINVALID, "尚不支持导入 %s（目前支持：places）", "importing %s is not supported yet (supported: places)", kind)
+	case "places", "divisions":
+	case "facilities", "households", "roads":
+		return diming.Errorf(diming.EINVALID, "尚不支持导入 %s（目前支持：places、divisions）", "importing %s is not supported yet (supported: places, divisions)", kind)
 	default:
-		return diming.Errorf(diming.EINVALID, "未知的导入类型 %q（支持：places）", "unknown import kind %q (supported: places)", kind)
+		return diming.Errorf(diming.EINVALID, "未知的导入类型 %q（支持：places、divisions）", "unknown import kind %q (supported: places, divisions)", kind)
 	}
 	crs, err := geo.ParseCRS(opt.crs)
 	if err != nil {
@@ -53,7 +55,12 @@ func importCmd(ctx context.Context, cfg Config, log *slog.Logger, kind, file str
 		return err
 	}
 	defer st.Close()
-	sum, err := importPlaces(ctx, st, file, crs, opt, stderr)
+	var sum importSummary
+	if kind == "divisions" {
+		sum, err = importDivisionsLayer(ctx, st, file, opt.layer, crs, opt, stderr)
+	} else {
+		sum, err = importPlaces(ctx, st, file, crs, opt, stderr)
+	}
 	if err != nil {
 		return err
 	}

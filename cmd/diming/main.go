@@ -53,6 +53,7 @@ usage:
   diming migrate [--data-dir DIR] [--database-url URL]
   diming demo    [--data-dir DIR] [--database-url URL] [--geojson FILE]
   diming import  places FILE.csv|FILE.geojson [--crs wgs84|gcj02|bd09] [--dry-run] [--skip-invalid] [--json]
+  diming import  divisions FILE.geojson|FILE.gpkg [--layer TABLE] [--crs …] [--dry-run] [--skip-invalid] [--json]
   diming user add --name NAME --role applicant|reviewer|approver|admin [--display-name 张三]   (password on stdin)
   diming token create --user NAME [--label TEXT] [--expires 90d|never]                        (prints the token once)
 
@@ -104,6 +105,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fs.BoolVar(&imp.dryRun, "dry-run", false, "check and report, write nothing")
 		fs.StringVar(&imp.actor, "actor", env("USER", "cli"), "who the audit log names")
 		fs.BoolVar(&imp.jsonReport, "json", false, "print the summary as JSON")
+		fs.StringVar(&imp.layer, "layer", "", "GeoPackage table to read (divisions; default: the first feature table)")
 	case "user add":
 		fs.StringVar(&acct.name, "name", "", "account name (lower-case letters, digits, . _ -)")
 		fs.StringVar(&acct.displayName, "display-name", "", "the official's name as shown, e.g. 张三")

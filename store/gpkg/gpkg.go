@@ -229,7 +229,9 @@ type Header struct {
 // envelopeLen is the number of doubles for each envelope contents indicator.
 var envelopeLen = [8]int{0, 4, 6, 6, 8, -1, -1, -1}
 
-func badBlob(zh, en string, args ...any) error { return diming.Errorf(diming.EINVALID, zh, en, args...) }
+func badBlob(zh, en string, args ...any) error {
+	return diming.Errorf(diming.EINVALID, zh, en, args...)
+}
 
 // ParseHeader reads the GeoPackageBinary header at the start of b.
 func ParseHeader(b []byte) (Header, error) {

@@ -108,7 +108,8 @@ func (s *Store) PutDivisions(ctx context.Context, actor diming.Actor, ds []gazet
 		return err
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		for _, d := range ds {
+		for i, d := range ds {
+			gazetteer.ReportProgress(ctx, i, len(ds))
 			old, err := divisionByCode(ctx, tx, d.Code, true)
 			action := "update"
 			var before []byte
@@ -149,5 +150,8 @@ func (s *Store) PutDivisions(ctx context.Context, actor diming.Actor, ds []gazet
 		}
 		return nil
 	})
+	if err == nil {
+		gazetteer.ReportProgress(ctx, len(ds), len(ds))
+	}
 	return classify(err, "写入行政区划", "write divisions")
 }

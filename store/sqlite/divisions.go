@@ -139,7 +139,8 @@ func (s *Store) PutDivisions(ctx context.Context, actor diming.Actor, ds []gazet
 	}()
 	now := s.now().UTC()
 	stamp := now.Format(time.RFC3339Nano)
-	for _, d := range ds {
+	for i, d := range ds {
+		gazetteer.ReportProgress(ctx, i, len(ds))
 		old, err := divisionByCode(ctx, tx, d.Code)
 		action := "update"
 		var before []byte
@@ -182,6 +183,7 @@ func (s *Store) PutDivisions(ctx context.Context, actor diming.Actor, ds []gazet
 	if err := tx.Commit(); err != nil {
 		return classify(err, "提交行政区划", "commit divisions")
 	}
+	gazetteer.ReportProgress(ctx, len(ds), len(ds))
 	return nil
 }
 
