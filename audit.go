@@ -1,6 +1,7 @@
 package diming
 
 import (
+	"context"
 	"encoding/json"
 	"time"
 )
@@ -20,6 +21,21 @@ type AuditEntry struct {
 	EntityID string          `json:"entity_id"` // e.g. the division code
 	Before   json.RawMessage `json:"before,omitempty"`
 	After    json.RawMessage `json:"after,omitempty"`
+	// Reason is why the change was made, when the request said (WithReason).
+	Reason string `json:"reason,omitempty"`
+}
+
+type reasonKey struct{}
+
+// WithReason returns a context whose writes record reason in the audit log.
+func WithReason(ctx context.Context, reason string) context.Context {
+	return context.WithValue(ctx, reasonKey{}, reason)
+}
+
+// ReasonFrom is the reason set by WithReason, or "".
+func ReasonFrom(ctx context.Context) string {
+	r, _ := ctx.Value(reasonKey{}).(string)
+	return r
 }
 
 // AuditFilter selects audit entries, newest first.

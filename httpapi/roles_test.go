@@ -42,6 +42,7 @@ var writeRoutes = map[string][]string{
 	"POST /api/v1/applications/{id}/{action=reject}":   {"reviewer", "approver", "admin"},
 	"POST /api/v1/applications/{id}/{action=file}":     {"reviewer", "approver", "admin"},
 	"POST /api/v1/boundaries/markers":                  {"reviewer", "admin"},
+	"POST /api/v1/boundaries/adjustments":              {"reviewer", "approver", "admin"},
 	"PATCH /api/v1/boundaries/markers/{id}":            {"reviewer", "admin"},
 	"POST /api/v1/boundaries/markers/{id}/inspections": {"reviewer", "admin"},
 }

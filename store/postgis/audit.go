@@ -11,9 +11,12 @@ import (
 )
 
 func appendAudit(ctx context.Context, tx pgx.Tx, e diming.AuditEntry) error {
-	_, err := tx.Exec(ctx, `INSERT INTO audit_log (actor, action, entity, entity_id, before, after)
-		VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb)`, string(e.Actor), e.Action, e.Entity, e.EntityID,
-		nullJSON(e.Before), nullJSON(e.After))
+	if e.Reason == "" {
+		e.Reason = diming.ReasonFrom(ctx)
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO audit_log (actor, action, entity, entity_id, before, after, reason)
+		VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7)`, string(e.Actor), e.Action, e.Entity, e.EntityID,
+		nullJSON(e.Before), nullJSON(e.After), e.Reason)
 	return classify(err, "写入审计日志", "append to the audit log")
 }
 
@@ -35,7 +38,7 @@ func (s *Store) Audit(ctx context.Context, f diming.AuditFilter) ([]diming.Audit
 	if f.EntityID != "" {
 		where = append(where, "entity_id = "+arg(f.EntityID))
 	}
-	q := "SELECT id, at, actor, action, entity, entity_id, before::text, after::text FROM audit_log"
+	q := "SELECT id, at, actor, action, entity, entity_id, before::text, after::text, reason FROM audit_log"
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -54,7 +57,7 @@ func (s *Store) Audit(ctx context.Context, f diming.AuditFilter) ([]diming.Audit
 		var e diming.AuditEntry
 		var actor string
 		var before, after *string
-		if err := rows.Scan(&e.ID, &e.At, &actor, &e.Action, &e.Entity, &e.EntityID, &before, &after); err != nil {
+		if err := rows.Scan(&e.ID, &e.At, &actor, &e.Action, &e.Entity, &e.EntityID, &before, &after, &e.Reason); err != nil {
 			return nil, classify(err, "读取审计日志", "read the audit log")
 		}
 		e.Actor = diming.Actor(actor)

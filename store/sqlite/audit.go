@@ -11,9 +11,12 @@ import (
 )
 
 func appendAudit(ctx context.Context, tx *sql.Tx, stamp string, e diming.AuditEntry) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, stamp, string(e.Actor), e.Action, e.Entity, e.EntityID,
-		nullJSON(e.Before), nullJSON(e.After))
+	if e.Reason == "" {
+		e.Reason = diming.ReasonFrom(ctx)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after, reason)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, stamp, string(e.Actor), e.Action, e.Entity, e.EntityID,
+		nullJSON(e.Before), nullJSON(e.After), e.Reason)
 	return classify(err, "写入审计日志", "append to the audit log")
 }
 
@@ -36,7 +39,7 @@ func (s *Store) Audit(ctx context.Context, f diming.AuditFilter) ([]diming.Audit
 		where = append(where, "entity_id = ?")
 		args = append(args, f.EntityID)
 	}
-	q := "SELECT id, at, actor, action, entity, entity_id, before, after FROM audit_log"
+	q := "SELECT id, at, actor, action, entity, entity_id, before, after, reason FROM audit_log"
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -56,7 +59,7 @@ func (s *Store) Audit(ctx context.Context, f diming.AuditFilter) ([]diming.Audit
 		var e diming.AuditEntry
 		var at, actor string
 		var before, after sql.NullString
-		if err := rows.Scan(&e.ID, &at, &actor, &e.Action, &e.Entity, &e.EntityID, &before, &after); err != nil {
+		if err := rows.Scan(&e.ID, &at, &actor, &e.Action, &e.Entity, &e.EntityID, &before, &after, &e.Reason); err != nil {
 			return nil, classify(err, "读取审计日志", "read the audit log")
 		}
 		e.Actor = diming.Actor(actor)
