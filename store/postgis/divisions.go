@@ -108,6 +108,7 @@ func (s *Store) PutDivisions(ctx context.Context, actor diming.Actor, ds []gazet
 		return err
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		changed := 0
 		for i, d := range ds {
 			gazetteer.ReportProgress(ctx, i, len(ds))
 			old, err := divisionByCode(ctx, tx, d.Code, true)
@@ -147,11 +148,54 @@ func (s *Store) PutDivisions(ctx context.Context, actor diming.Actor, ds []gazet
 			}); err != nil {
 				return err
 			}
+			changed++
 		}
-		return nil
+		if changed == 0 {
+			return nil
+		}
+		return rewriteBoundaryLines(ctx, tx)
 	})
 	if err == nil {
 		gazetteer.ReportProgress(ctx, len(ds), len(ds))
 	}
 	return classify(err, "写入行政区划", "write divisions")
+}
+
+// rewriteBoundaryLines derives the boundary lines of every level from the
+// divisions as they stand in tx and replaces the stored ones, so QGIS sees
+// lines that match the polygons.
+func rewriteBoundaryLines(ctx context.Context, tx pgx.Tx) error {
+	rows, err := tx.Query(ctx, "SELECT "+divisionColumns+" FROM divisions ORDER BY code")
+	if err != nil {
+		return err
+	}
+	var all []gazetteer.Division
+	for rows.Next() {
+		d, err := scanDivision(rows)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		all = append(all, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, "DELETE FROM boundary_lines"); err != nil {
+		return err
+	}
+	for _, level := range gazetteer.Levels {
+		for _, l := range gazetteer.DeriveBoundaryLines(all, level) {
+			geom, err := toEWKB(l.Geometry)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO boundary_lines (id, level, left_code, right_code, left_name, right_name, length_m, geom)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, ST_Multi(ST_GeomFromEWKB($8)))`, l.ID, string(l.Level), l.LeftCode, l.RightCode, l.LeftName, l.RightName, l.LengthM, geom); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

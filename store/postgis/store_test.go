@@ -2,9 +2,11 @@ package postgis_test
 
 import (
 	"context"
+	"math"
 	"testing"
 
 	"diming"
+	"diming/gazetteer"
 	"diming/internal/pgtest"
 	"diming/internal/storetest"
 	"diming/migrations"
@@ -68,5 +70,27 @@ func TestCheckSchemaEmptyDatabase(t *testing.T) {
 	}
 	if err := st.CheckSchema(context.Background()); diming.Code(err) != diming.EUNAVAILABLE {
 		t.Fatalf("CheckSchema without schema_migrations: %v, want unavailable (run diming migrate)", err)
+	}
+}
+
+func TestBoundaryLinesStored(t *testing.T) {
+	st := open(t)
+	ctx := context.Background()
+	fx := storetest.Fixtures()
+	if err := st.PutDivisions(ctx, "test", fx); err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for _, l := range gazetteer.Levels {
+		want += len(gazetteer.DeriveBoundaryLines(fx, l))
+	}
+	// The stored lines are real PostGIS lines whose lengths PostGIS agrees with.
+	var n int
+	var ours, theirs float64
+	if err := st.Pool().QueryRow(ctx, "SELECT count(*), sum(length_m), sum(ST_Length(geom::geography)) FROM boundary_lines").Scan(&n, &ours, &theirs); err != nil {
+		t.Fatal(err)
+	}
+	if n != want || n == 0 || math.Abs(ours-theirs) > 1e-3*theirs {
+		t.Fatalf("%d stored lines (want %d), lengths %.1f m vs PostGIS %.1f m", n, want, ours, theirs)
 	}
 }

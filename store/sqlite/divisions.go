@@ -139,6 +139,7 @@ func (s *Store) PutDivisions(ctx context.Context, actor diming.Actor, ds []gazet
 	}()
 	now := s.now().UTC()
 	stamp := now.Format(time.RFC3339Nano)
+	changed := 0
 	for i, d := range ds {
 		gazetteer.ReportProgress(ctx, i, len(ds))
 		old, err := divisionByCode(ctx, tx, d.Code)
@@ -179,6 +180,12 @@ func (s *Store) PutDivisions(ctx context.Context, actor diming.Actor, ds []gazet
 		}); err != nil {
 			return err
 		}
+		changed++
+	}
+	if changed > 0 {
+		if err := rewriteBoundaryLines(ctx, tx); err != nil {
+			return err
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return classify(err, "提交行政区划", "commit divisions")
@@ -192,4 +199,39 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// rewriteBoundaryLines derives the boundary lines of every level from the
+// divisions as they stand in tx and replaces the stored ones.
+func rewriteBoundaryLines(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, "SELECT "+divisionColumns+" FROM divisions ORDER BY code")
+	if err != nil {
+		return classify(err, "读取行政区划", "read divisions")
+	}
+	var all []gazetteer.Division
+	for rows.Next() {
+		d, err := scanDivision(rows)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		all = append(all, d)
+	}
+	rows.Close()
+	if _, err := tx.ExecContext(ctx, "DELETE FROM boundary_lines"); err != nil {
+		return classify(err, "重写界线", "rewrite boundary lines")
+	}
+	for _, level := range gazetteer.Levels {
+		for _, l := range gazetteer.DeriveBoundaryLines(all, level) {
+			geom, err := wkb.Marshal(l.Geometry)
+			if err != nil {
+				return fmt.Errorf("sqlite: line %s: %w", l.ID, err)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO boundary_lines (id, level, left_code, right_code, left_name, right_name, length_m, geom)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, l.ID, string(l.Level), l.LeftCode, l.RightCode, l.LeftName, l.RightName, l.LengthM, geom); err != nil {
+				return classify(err, "写入界线 "+l.ID, "write boundary line "+l.ID)
+			}
+		}
+	}
+	return nil
 }

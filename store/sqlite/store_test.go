@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"diming"
+	"diming/gazetteer"
 	"diming/internal/storetest"
 	"diming/migrations"
 	"diming/store/sqlite"
@@ -49,5 +50,26 @@ func TestRefusesNewerSchema(t *testing.T) {
 	}
 	if err := st.Migrate(ctx); diming.Code(err) != diming.EUNAVAILABLE {
 		t.Fatalf("Migrate on a newer schema: %v, want an unavailable error", err)
+	}
+}
+
+func TestBoundaryLinesStored(t *testing.T) {
+	st := open(t)
+	ctx := context.Background()
+	fx := storetest.Fixtures()
+	if err := st.PutDivisions(ctx, "test", fx); err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for _, l := range gazetteer.Levels {
+		want += len(gazetteer.DeriveBoundaryLines(fx, l))
+	}
+	var n int
+	var total float64
+	if err := st.DB().QueryRow("SELECT count(*), coalesce(sum(length_m), 0) FROM boundary_lines").Scan(&n, &total); err != nil {
+		t.Fatal(err)
+	}
+	if n != want || n == 0 || total <= 0 {
+		t.Fatalf("%d stored lines (total %.0f m), want %d", n, total, want)
 	}
 }
