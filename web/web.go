@@ -12,7 +12,7 @@ import (
 var static embed.FS
 
 // pages maps the addresses people use to the files behind them.
-var pages = map[string]string{"/admin": "/admin.html"}
+var pages = map[string]string{"/admin": "/admin.html", "/boundaries": "/boundaries.html"}
 
 // Handler serves the pages.
 func Handler() http.Handler {
