@@ -161,10 +161,18 @@ func (s *Store) PutDivisions(ctx context.Context, actor diming.Actor, ds []gazet
 	return classify(err, "写入行政区划", "write divisions")
 }
 
+// boundaryLinesLock is the advisory lock key serialising line rewrites.
+const boundaryLinesLock = 0x64696d626c // "dimbl"
+
 // rewriteBoundaryLines derives the boundary lines of every level from the
 // divisions as they stand in tx and replaces the stored ones, so QGIS sees
 // lines that match the polygons.
 func rewriteBoundaryLines(ctx context.Context, tx pgx.Tx) error {
+	// One rewrite at a time: a concurrent writer waits here until the other
+	// commits, then reads the divisions and lines as that one left them.
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", boundaryLinesLock); err != nil {
+		return err
+	}
 	rows, err := tx.Query(ctx, "SELECT "+divisionColumns+" FROM divisions ORDER BY code")
 	if err != nil {
 		return err
