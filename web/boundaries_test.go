@@ -2,18 +2,12 @@ package web_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -138,43 +132,9 @@ func TestBoundariesPageInChromium(t *testing.T) {
 		}
 	}
 
-	shots := screenshotDir(t)
-	report := filepath.Join(t.TempDir(), "report.json")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "e2e/boundaries.mjs")
-	cmd.Env = append(os.Environ(), "BASE_URL="+base, "CHROMIUM="+chromiumPath, "SCREENSHOT_DIR="+shots, "REPORT="+report,
+	rep, saw := runE2E(t, node, "boundaries.mjs", base, 3*time.Minute,
 		"CONSOLE_PASSWORD="+consolePassword, "REVIEWER=jiexian", "MARKER_ON="+mk.OnLine, "MARKER_OFF="+mk.Off,
 		"LINE_ID="+mk.LineID, fmt.Sprintf("OFF_DISTANCE=%.2f", mk.OffDistanceM))
-	cmd.WaitDelay = 10 * time.Second
-	out, err := cmd.CombinedOutput()
-	t.Logf("node e2e/boundaries.mjs:\n%s", out)
-	fmt.Fprintf(os.Stderr, "boundaries test screenshots: %s\n", shots)
-	if err != nil {
-		t.Fatalf("the boundaries page test failed: %v (screenshots in %s)", err, shots)
-	}
-
-	b, err := os.ReadFile(report)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rep struct {
-		Requests    []string `json:"requests"`
-		Screenshots []string `json:"screenshots"`
-	}
-	if err := json.Unmarshal(b, &rep); err != nil {
-		t.Fatal(err)
-	}
-	saw := map[string]bool{}
-	for _, r := range rep.Requests {
-		method, raw, _ := strings.Cut(r, " ")
-		u, err := url.Parse(raw)
-		if err != nil || (u.Scheme != "data" && u.Scheme != "blob" && u.Hostname() != "127.0.0.1") {
-			t.Errorf("the page made a request off 127.0.0.1: %s", r)
-			continue
-		}
-		saw[method+" "+u.Path] = true
-	}
 	for _, p := range []string{"GET /boundaries", "GET /boundaries.js", "GET /boundaries.css", "GET /sketch.js",
 		"GET /api/v1/divisions", "GET /api/v1/boundaries/lines", "GET /api/v1/boundaries/markers", "GET /api/v1/me",
 		"GET /api/v1/boundaries/topology", "GET /api/v1/boundaries/markers/check"} {

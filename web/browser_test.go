@@ -107,6 +107,52 @@ func screenshotDir(t *testing.T) string {
 // The public lookup page in headless Chromium (web/e2e/lookup.mjs): type
 // "spb", choose 沙坪坝街道, see its pinyin and map; search 磁器口 and open a
 // result; a Chinese error; no request leaves 127.0.0.1.
+// e2eReport is what a web/e2e script writes to $REPORT.
+type e2eReport struct {
+	Requests    []string `json:"requests"`
+	Screenshots []string `json:"screenshots"`
+}
+
+// runE2E runs `node e2e/SCRIPT` against base with extra environment, fails
+// the test when the script fails, checks that every request the page made
+// stayed on 127.0.0.1, and returns the report with the set of
+// "METHOD /path" requests seen.
+func runE2E(t *testing.T, node, script, base string, timeout time.Duration, env ...string) (e2eReport, map[string]bool) {
+	t.Helper()
+	shots := screenshotDir(t)
+	report := filepath.Join(t.TempDir(), "report.json")
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "e2e/"+script)
+	cmd.Env = append(append(os.Environ(), "BASE_URL="+base, "CHROMIUM="+chromiumPath, "SCREENSHOT_DIR="+shots, "REPORT="+report), env...)
+	cmd.WaitDelay = 10 * time.Second
+	out, err := cmd.CombinedOutput()
+	t.Logf("node e2e/%s:\n%s", script, out)
+	fmt.Fprintf(os.Stderr, "%s screenshots: %s\n", script, shots)
+	if err != nil {
+		t.Fatalf("e2e/%s failed: %v (screenshots in %s)", script, err, shots)
+	}
+	var rep e2eReport
+	b, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	saw := map[string]bool{}
+	for _, r := range rep.Requests {
+		method, raw, _ := strings.Cut(r, " ")
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "data" && u.Scheme != "blob" && u.Hostname() != "127.0.0.1") {
+			t.Errorf("the page made a request off 127.0.0.1: %s", r)
+			continue
+		}
+		saw[method+" "+u.Path] = true
+	}
+	return rep, saw
+}
+
 func TestLookupPageInChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the browser test is not short")
@@ -124,47 +170,12 @@ func TestLookupPageInChromium(t *testing.T) {
 		t.Fatalf("GET /api/v1/places?q=沙坪坝: %d, want 200", res.StatusCode)
 	}
 
-	shots := screenshotDir(t)
-	report := filepath.Join(t.TempDir(), "report.json")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "e2e/lookup.mjs")
-	cmd.Env = append(os.Environ(), "BASE_URL="+base, "CHROMIUM="+chromiumPath, "SCREENSHOT_DIR="+shots, "REPORT="+report)
-	cmd.WaitDelay = 10 * time.Second
-	out, err := cmd.CombinedOutput()
-	t.Logf("node e2e/lookup.mjs:\n%s", out)
-	fmt.Fprintf(os.Stderr, "browser test screenshots: %s\n", shots)
-	if err != nil {
-		t.Fatalf("the page test failed: %v (screenshots in %s)", err, shots)
-	}
-
-	// Check the recorded requests here too: all to the service's own host.
-	b, err := os.ReadFile(report)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rep struct {
-		Requests    []string `json:"requests"`
-		Screenshots []string `json:"screenshots"`
-	}
-	if err := json.Unmarshal(b, &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep, saw := runE2E(t, node, "lookup.mjs", base, 3*time.Minute)
 	if len(rep.Requests) < 5 {
 		t.Fatalf("only %d requests recorded: %v", len(rep.Requests), rep.Requests)
 	}
-	saw := map[string]bool{}
-	for _, r := range rep.Requests {
-		_, raw, _ := strings.Cut(r, " ")
-		u, err := url.Parse(raw)
-		if err != nil || (u.Scheme != "data" && u.Scheme != "blob" && u.Hostname() != "127.0.0.1") {
-			t.Errorf("the page made a request off 127.0.0.1: %s", r)
-			continue
-		}
-		saw[u.Path] = true
-	}
 	for _, p := range []string{"/", "/app.js", "/style.css", "/api/v1/places/autocomplete", "/api/v1/places", "/api/v1/divisions/500106"} {
-		if !saw[p] {
+		if !saw["GET "+p] {
 			t.Errorf("the page never requested %s", p)
 		}
 	}
