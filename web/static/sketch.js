@@ -50,5 +50,37 @@ window.DimingSketch = (() => {
     return '';
   }
 
-  return { SVGNS, s, coordsOf, boundsOf, union, f1, pathOf };
+  // interiorPoint returns a point inside a (Multi)Polygon: on the horizontal
+  // line through the middle of the largest part, the middle of the widest
+  // stretch that lies inside it.
+  function interiorPoint(g) {
+    if (!g) return null;
+    const polys = g.type === 'Polygon' ? [g.coordinates] : g.type === 'MultiPolygon' ? g.coordinates : [];
+    let best = null, bestArea = -1;
+    for (const p of polys) {
+      const b = boundsOf(p[0] || []);
+      if (!b) continue;
+      const area = (b.maxX - b.minX) * (b.maxY - b.minY);
+      if (area > bestArea) { best = [p, b]; bestArea = area; }
+    }
+    if (!best) return null;
+    const [poly, b] = best;
+    for (const frac of [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8]) {
+      const y = b.minY + (b.maxY - b.minY) * frac;
+      const xs = [];
+      for (const ring of poly) {
+        for (let i = 0; i + 1 < ring.length; i++) {
+          const [ax, ay] = ring[i], [bx, by] = ring[i + 1];
+          if ((ay > y) !== (by > y)) xs.push(ax + (y - ay) * (bx - ax) / (by - ay));
+        }
+      }
+      xs.sort((p, q) => p - q);
+      let wide = null;
+      for (let i = 0; i + 1 < xs.length; i += 2) if (!wide || xs[i + 1] - xs[i] > wide[1] - wide[0]) wide = [xs[i], xs[i + 1]];
+      if (wide && wide[1] > wide[0]) return [(wide[0] + wide[1]) / 2, y];
+    }
+    return null;
+  }
+
+  return { SVGNS, s, coordsOf, boundsOf, union, f1, pathOf, interiorPoint };
 })();
