@@ -12,6 +12,7 @@
 //   #/app/ID              one application
 //   #/app/ID/edit         edit a draft (applicant) or one under review (reviewer)
 (() => {
+  const { $, h, fill } = window.DimingDOM;
   const DISTRICT = '500106000000';
   const CSRF_KEY = 'diming.console.csrf';
   const MAX_PDF = 10 << 20;
@@ -277,26 +278,7 @@
   }
 
   // ---------------------------------------------------------------- DOM helpers
-  function $(id) { return document.getElementById(id); }
 
-  function h(tag, attrs, ...children) {
-    const el = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v === null || v === undefined || v === false) continue;
-      if (k === 'class') el.className = v;
-      else if (k === 'text') el.textContent = v;
-      else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-      else el.setAttribute(k, v === true ? '' : v);
-    }
-    for (const c of children.flat()) {
-      if (c === null || c === undefined || c === false) continue;
-      el.append(c instanceof Node ? c : String(c));
-    }
-    return el;
-  }
-  function fill(el, ...children) {
-    el.replaceChildren(...children.flat().filter(c => c !== null && c !== undefined && c !== false));
-  }
 
   function showError(msg, extra) {
     const box = $('error');

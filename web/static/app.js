@@ -6,6 +6,7 @@
 //   #/search?q=…       results
 //   #/place/ID         one place's record
 (() => {
+  const { $, h, fill } = window.DimingDOM;
   const DISTRICT = '500106';
   const DEBOUNCE_MS = 150;
 
@@ -131,29 +132,8 @@
   }
 
   // ---------------------------------------------------------------- DOM helpers
-  function $(id) { return document.getElementById(id); }
 
-  // h('li', {class: 'x', id: 'y'}, child, 'text', …): an element; null/false children are skipped.
-  function h(tag, attrs, ...children) {
-    const el = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v === null || v === undefined || v === false) continue;
-      if (k === 'class') el.className = v;
-      else if (k === 'text') el.textContent = v;
-      else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-      else el.setAttribute(k, v === true ? '' : v);
-    }
-    for (const c of children.flat()) {
-      if (c === null || c === undefined || c === false) continue;
-      el.append(c instanceof Node ? c : String(c));
-    }
-    return el;
-  }
 
-  // fill replaces el's children, skipping null/false ones.
-  function fill(el, ...children) {
-    el.replaceChildren(...children.flat().filter(c => c !== null && c !== undefined && c !== false));
-  }
 
   const input = $('q');
   const list = $('suggestions');

@@ -9,6 +9,7 @@
 // and the markers off their line (GET /api/v1/boundaries/markers/check).
 // Read-only: the page sends no writes. Everything is same-origin.
 (() => {
+  const { h } = window.DimingDOM;
   const CSRF_KEY = 'diming.console.csrf';
   const STATES = ['intact', 'damaged', 'missing', 'moved'];
   // Each state has a colour (boundaries.css) and a shape, and the shape's
@@ -120,21 +121,6 @@
 
   // ---------------------------------------------------------------- DOM helpers
   const $ = id => document.getElementById(id);
-  function h(tag, attrs, ...children) {
-    const el = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v === null || v === undefined || v === false) continue;
-      if (k === 'class') el.className = v;
-      else if (k === 'text') el.textContent = v;
-      else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-      else el.setAttribute(k, v === true ? '' : v);
-    }
-    for (const c of children.flat()) {
-      if (c === null || c === undefined || c === false) continue;
-      el.append(c instanceof Node ? c : String(c));
-    }
-    return el;
-  }
   function showError(msg) {
     $('error').textContent = msg;
     $('error').hidden = false;
