@@ -28,12 +28,15 @@ const (
 	RoleReviewer Role = "reviewer"
 	// RoleApprover is the bureau: approves, rejects, publishes.
 	RoleApprover Role = "approver"
+	// RolePlanner is the planning and eldercare services section: keeps the
+	// facilities and the walking network, suggests sites, saves coverage results.
+	RolePlanner Role = "planner"
 	// RoleAdmin manages accounts and reference data.
 	RoleAdmin Role = "admin"
 )
 
 // Roles lists every role.
-var Roles = []Role{RoleApplicant, RoleReviewer, RoleApprover, RoleAdmin}
+var Roles = []Role{RoleApplicant, RoleReviewer, RoleApprover, RolePlanner, RoleAdmin}
 
 // ParseRole checks a role given by a person.
 func ParseRole(s string) (Role, error) {
@@ -42,8 +45,8 @@ func ParseRole(s string) (Role, error) {
 			return r, nil
 		}
 	}
-	return "", diming.Errorf(diming.EINVALID, "角色 %q 无效：应为 applicant（申请人）、reviewer（审核人）、approver（审批人）或 admin（管理员）",
-		"invalid role %q: use applicant, reviewer, approver or admin", s)
+	return "", diming.Errorf(diming.EINVALID, "角色 %q 无效：应为 applicant（申请人）、reviewer（审核人）、approver（审批人）、planner（规划人员）或 admin（管理员）",
+		"invalid role %q: use applicant, reviewer, approver, planner or admin", s)
 }
 
 // User is an official's account.

@@ -15,6 +15,7 @@ import (
 
 	"diming"
 	"diming/auth"
+	"diming/coverage"
 	"diming/gazetteer"
 	"diming/readmodel"
 )
@@ -54,6 +55,8 @@ type Store interface {
 	gazetteer.Store
 	gazetteer.ApplicationStore
 	auth.Store
+	coverage.Store
+	coverage.ChangeMarker
 }
 
 // DefaultConfig returns the settings used when none are given.
@@ -181,6 +184,22 @@ func New(cfg Config, store Store, model *readmodel.Holder, log *slog.Logger, pag
 		r.Post("/boundaries/markers/{id}/inspections", h(requireRole(s.inspectMarker, auth.RoleReviewer)))
 		r.Get("/filings", h(requireRole(s.filings, auth.RoleReviewer, auth.RoleApprover)))
 		r.Post("/notices/{id}/comments", h(s.comment))
+		r.Get("/facilities", h(s.listFacilities))
+		r.Get("/facilities/categories", h(s.facilityCategories))
+		r.Get("/facilities/{id}", h(s.getFacility))
+		r.Post("/facilities", h(requireRole(s.createFacility, auth.RolePlanner)))
+		r.Post("/facilities/import", h(requireRole(s.importFacilities, auth.RolePlanner)))
+		r.Patch("/facilities/{id}", h(requireRole(s.patchFacility, auth.RolePlanner)))
+		r.Delete("/facilities/{id}", h(requireRole(s.deleteFacility, auth.RolePlanner)))
+		r.Get("/network", h(s.network))
+		r.Get("/nearest", h(s.nearest))
+		r.Get("/isochrone", h(s.isochrone))
+		r.Get("/indicators", h(s.indicators))
+		r.Post("/coverage/lottery/siting", h(requireRole(s.lotterySiting, auth.RolePlanner)))
+		r.Get("/coverage/runs", h(s.listRuns))
+		r.Get("/coverage/runs/{id}", h(s.getRun))
+		r.Post("/coverage/runs", h(requireRole(s.createRun, auth.RolePlanner)))
+		r.Get("/coverage/{report}", h(s.coverageReport))
 	})
 	if pages != nil {
 		r.Mount("/", pages)

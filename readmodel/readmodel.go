@@ -13,6 +13,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"diming/coverage"
 	"diming/gazetteer"
 )
 
@@ -27,7 +28,19 @@ type Model struct {
 	Search     *gazetteer.SearchIndex
 	Checker    *gazetteer.NameChecker
 	Markers    []gazetteer.Marker
-	bounds     boundaries
+	// Coverage is the coverage model (facilities, households, the walking
+	// graph); nil when the holder has no coverage store.
+	Coverage *coverage.Model
+	// CoverageMark is the change mark of the data Coverage was built from.
+	CoverageMark int64
+	roadsMark    int64
+	bounds       boundaries
+}
+
+// CoverageStore is what the coverage part of the model is read from.
+type CoverageStore interface {
+	coverage.Store
+	coverage.ChangeMarker
 }
 
 // Holder publishes the current Model.
@@ -40,6 +53,10 @@ type Holder struct {
 	OnSwap func(*Model)
 	// Checks configures the naming checks (word lists, built-up area).
 	Checks gazetteer.CheckConfig
+	// Coverage, when set, is read for the coverage model.
+	Coverage CoverageStore
+	// Graph configures the walking graph.
+	Graph coverage.GraphOptions
 }
 
 // NewHolder returns a holder with no model yet; call Refresh.
@@ -82,6 +99,11 @@ func (h *Holder) Refresh(ctx context.Context) (*Model, error) {
 	m := &Model{ChangeMark: mark, BuiltAt: time.Now(), Divisions: divs,
 		Places: gazetteer.NewPlaceIndex(ps, centre(divs)), Search: gazetteer.NewSearchIndex(ps, divs),
 		Checker: gazetteer.NewNameChecker(ps, divs, h.Checks), Markers: markers}
+	if h.Coverage != nil {
+		if err := h.buildCoverage(ctx, m, h.Load()); err != nil {
+			return h.Load(), err
+		}
+	}
 	m.BuildTime = time.Since(start)
 	h.current.Store(m)
 	h.log.Info("read model built", "change_mark", mark, "divisions", m.Divisions.Len(), "places", m.Places.Len(), "took", m.BuildTime)
@@ -89,6 +111,51 @@ func (h *Holder) Refresh(ctx context.Context) (*Model, error) {
 		h.OnSwap(m)
 	}
 	return m, nil
+}
+
+// Entities whose changes the coverage model depends on.
+var coverageEntities = []string{coverage.EntityFacility, coverage.EntityRoads, coverage.EntityHouseholds, "division"}
+
+// buildCoverage builds m's coverage model, reusing prev's when none of
+// its data changed and prev's walking graph when the roads did not.
+func (h *Holder) buildCoverage(ctx context.Context, m, prev *Model) error {
+	mark, err := h.Coverage.ChangeMarkOf(ctx, coverageEntities...)
+	if err != nil {
+		return fmt.Errorf("readmodel: coverage change mark: %w", err)
+	}
+	roadsMark, err := h.Coverage.ChangeMarkOf(ctx, coverage.EntityRoads)
+	if err != nil {
+		return fmt.Errorf("readmodel: roads change mark: %w", err)
+	}
+	m.CoverageMark, m.roadsMark = mark, roadsMark
+	if prev != nil && prev.Coverage != nil && prev.CoverageMark == mark {
+		m.Coverage = prev.Coverage
+		return nil
+	}
+	var graph *coverage.WalkingGraph
+	if prev != nil && prev.Coverage != nil && prev.roadsMark == roadsMark {
+		graph = prev.Coverage.Graph
+	} else {
+		segs, err := h.Coverage.RoadSegments(ctx)
+		if err != nil {
+			return fmt.Errorf("readmodel: load roads: %w", err)
+		}
+		if len(segs) > 0 {
+			if graph, err = coverage.NewWalkingGraph(segs, h.Graph); err != nil {
+				return fmt.Errorf("readmodel: walking graph: %w", err)
+			}
+		}
+	}
+	fs, err := h.Coverage.Facilities(ctx)
+	if err != nil {
+		return fmt.Errorf("readmodel: load facilities: %w", err)
+	}
+	hs, err := h.Coverage.Households(ctx)
+	if err != nil {
+		return fmt.Errorf("readmodel: load households: %w", err)
+	}
+	m.Coverage = coverage.NewModel(coverage.Data{Version: mark, Divisions: m.Divisions, Facilities: fs, Households: hs, Graph: graph})
+	return nil
 }
 
 // Watch refreshes the model every interval until ctx ends, so changes that

@@ -23,7 +23,8 @@ type importOptions struct {
 	dryRun      bool
 	actor       string
 	jsonReport  bool
-	layer       string // GeoPackage table for divisions (default: the first feature table)
+	layer       string // GeoPackage table (default: the first feature table)
+	replace     bool   // roads, households: replace what is stored instead of adding
 }
 
 // importSummary is what an import reports, also as JSON with --json.
@@ -39,11 +40,9 @@ type importSummary struct {
 
 func importCmd(ctx context.Context, cfg Config, log *slog.Logger, kind, file string, opt importOptions, stdout, stderr io.Writer) error {
 	switch kind {
-	case "places", "divisions":
-	case "facilities", "households", "roads":
-		return diming.Errorf(diming.EINVALID, "尚不支持导入 %s（目前支持：places、divisions）", "importing %s is not supported yet (supported: places, divisions)", kind)
+	case "places", "divisions", "facilities", "households", "roads":
 	default:
-		return diming.Errorf(diming.EINVALID, "未知的导入类型 %q（支持：places、divisions）", "unknown import kind %q (supported: places, divisions)", kind)
+		return diming.Errorf(diming.EINVALID, "未知的导入类型 %q（支持：places、divisions、facilities、households、roads）", "unknown import kind %q (supported: places, divisions, facilities, households, roads)", kind)
 	}
 	crs, err := geo.ParseCRS(opt.crs)
 	if err != nil {
@@ -55,6 +54,9 @@ func importCmd(ctx context.Context, cfg Config, log *slog.Logger, kind, file str
 		return err
 	}
 	defer st.Close()
+	if kind == "facilities" || kind == "households" || kind == "roads" {
+		return importCoverageCmd(ctx, st, log, kind, file, crs, opt, stdout, stderr)
+	}
 	var sum importSummary
 	if kind == "divisions" {
 		sum, err = importDivisionsLayer(ctx, st, file, opt.layer, crs, opt, stderr)
@@ -134,6 +136,27 @@ func importPlaces(ctx context.Context, st *storeHandle, file string, crs geo.CRS
 	bar.done(true)
 	sum.Written = true
 	return sum, nil
+}
+
+func importCoverageCmd(ctx context.Context, st *storeHandle, log *slog.Logger, kind, file string, crs geo.CRS, opt importOptions, stdout, stderr io.Writer) error {
+	sum, err := importCoverage(ctx, st, kind, file, crs, opt, stderr)
+	if err != nil {
+		return err
+	}
+	if opt.jsonReport {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(sum)
+	} else {
+		printCoverageSummary(stdout, sum, opt)
+	}
+	if len(sum.Rejected) > 0 && !opt.skipInvalid {
+		return diming.Errorf(diming.EINVALID, "%d 行有误，未写入任何数据（修正后重试，或用 --skip-invalid 只导入正确的行）",
+			"%d rows are invalid; nothing was written (fix them, or use --skip-invalid to import only the valid rows)", len(sum.Rejected))
+	}
+	log.Info("import finished", "kind", kind, "file", file, "rows", sum.Rows, "added", sum.Added, "updated", sum.Updated,
+		"rejected", len(sum.Rejected), "written", sum.Written)
+	return nil
 }
 
 func printSummary(w io.Writer, s importSummary, opt importOptions) {

@@ -22,6 +22,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"diming"
+	"diming/coverage"
 	"diming/demo"
 	"diming/gazetteer"
 	"diming/httpapi"
@@ -54,7 +55,11 @@ usage:
   diming demo    [--data-dir DIR] [--database-url URL] [--geojson FILE]
   diming import  places FILE.csv|FILE.geojson [--crs wgs84|gcj02|bd09] [--dry-run] [--skip-invalid] [--json]
   diming import  divisions FILE.geojson|FILE.gpkg [--layer TABLE] [--crs …] [--dry-run] [--skip-invalid] [--json]
-  diming user add --name NAME --role applicant|reviewer|approver|admin [--display-name 张三]   (password on stdin)
+  diming import  facilities FILE.csv|FILE.geojson|FILE.gpkg [--crs …] [--dry-run] [--skip-invalid] [--json]
+  diming import  households FILE.csv|FILE.geojson|FILE.gpkg [--replace] [--crs …] [--dry-run] [--skip-invalid] [--json]
+  diming import  roads FILE.geojson|FILE.gpkg|FILE.osm|FILE.osm.pbf [--replace] [--crs …] [--dry-run] [--json]
+  diming report indicators --format json|csv|xlsx -o FILE|- [--include-planned] [--minutes 15] [--speed 0.9]
+  diming user add --name NAME --role applicant|reviewer|approver|planner|admin [--display-name 张三]   (password on stdin)
   diming token create --user NAME [--label TEXT] [--expires 90d|never]                        (prints the token once)
 
 Without --database-url the embedded SQLite store in --data-dir is used.
@@ -75,8 +80,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 0
 	}
 	cmd, rest := args[0], args[1:]
-	// Two-word commands: user add, token create.
-	if (cmd == "user" || cmd == "token") && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+	// Two-word commands: user add, token create, report indicators.
+	if (cmd == "user" || cmd == "token" || cmd == "report") && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
 		cmd, rest = cmd+" "+rest[0], rest[1:]
 	}
 	fs := flag.NewFlagSet("diming "+cmd, flag.ContinueOnError)
@@ -89,6 +94,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var geojsonOut string
 	var imp importOptions
 	var acct accountOptions
+	var rep reportOptions
 	switch cmd {
 	case "serve":
 		fs.StringVar(&cfg.Addr, "addr", env("DIMING_ADDR", "127.0.0.1:8080"), "listen address")
@@ -105,17 +111,24 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fs.BoolVar(&imp.dryRun, "dry-run", false, "check and report, write nothing")
 		fs.StringVar(&imp.actor, "actor", env("USER", "cli"), "who the audit log names")
 		fs.BoolVar(&imp.jsonReport, "json", false, "print the summary as JSON")
-		fs.StringVar(&imp.layer, "layer", "", "GeoPackage table to read (divisions; default: the first feature table)")
+		fs.StringVar(&imp.layer, "layer", "", "GeoPackage table to read (default: the first feature table)")
+		fs.BoolVar(&imp.replace, "replace", false, "roads, households: replace everything stored instead of adding to it")
 	case "user add":
 		fs.StringVar(&acct.name, "name", "", "account name (lower-case letters, digits, . _ -)")
 		fs.StringVar(&acct.displayName, "display-name", "", "the official's name as shown, e.g. 张三")
-		fs.StringVar(&acct.role, "role", "", "applicant, reviewer, approver or admin")
+		fs.StringVar(&acct.role, "role", "", "applicant, reviewer, approver, planner or admin")
 	case "token create":
 		fs.StringVar(&acct.name, "user", "", "account name")
 		fs.StringVar(&acct.label, "label", "", "what the token is for")
 		fs.StringVar(&acct.expires, "expires", "90d", "lifetime: e.g. 90d, 12h, or never")
 	case "demo":
 		fs.StringVar(&geojsonOut, "geojson", "", "also write the demo divisions to this GeoJSON file")
+	case "report indicators":
+		fs.StringVar(&rep.format, "format", "json", "json, csv or xlsx")
+		fs.StringVar(&rep.out, "o", "", "output file (- for standard output)")
+		fs.BoolVar(&rep.includePlanned, "include-planned", false, "count planned facilities as open (the 2025 plan)")
+		fs.Float64Var(&rep.minutes, "minutes", coverage.DefaultEldercareWalk.Minutes, "the eldercare walk in minutes (indicator 20)")
+		fs.Float64Var(&rep.speed, "speed", coverage.DefaultEldercareWalk.Speed, "walking speed in m/s")
 	default:
 		fmt.Fprintf(stderr, "diming: 未知命令 %q / unknown command %q\n\n%s", cmd, cmd, usage)
 		return 2
@@ -155,6 +168,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = importCmd(ctx, cfg, log, positional[0], positional[1], imp, stdout, stderr)
 	case "demo":
 		err = loadDemo(ctx, cfg, log, geojsonOut)
+	case "report indicators":
+		err = reportIndicators(ctx, cfg, log, rep, stdout)
 	}
 	if err != nil {
 		zh, en := diming.Messages(err)
@@ -306,6 +321,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}
 	}
 	model := readmodel.NewHolder(st, log)
+	model.Coverage = st
 	if model.Checks, err = checkConfig(cfg); err != nil {
 		return err
 	}

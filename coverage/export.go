@@ -1,0 +1,147 @@
+package coverage
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/xuri/excelize/v2"
+)
+
+var unitNames = map[string]string{"count": "个", "share": "比例", "m2_per_100_households": "平方米/百户"}
+
+func formatValue(unit string, v float64) string {
+	switch unit {
+	case "share":
+		return strconv.FormatFloat(v*100, 'f', 2, 64) + "%"
+	case "count":
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64)
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "是"
+	}
+	return "否"
+}
+
+// SummaryTable is the indicator report as one row per indicator.
+func (r *IndicatorReport) SummaryTable() (header []string, rows [][]string) {
+	header = []string{"序号 id", "指标 indicator", "单位 unit", "现值 value", "目标 target", "达标 met", "2020 基数 baseline", "分子 numerator", "分母 denominator"}
+	for _, ind := range r.Indicators {
+		base := ""
+		if ind.Baseline != nil {
+			base = formatValue(ind.Unit, *ind.Baseline)
+		}
+		num, den := "", ""
+		if ind.Denominator > 0 {
+			num, den = strconv.Itoa(ind.Numerator), strconv.Itoa(ind.Denominator)
+		}
+		rows = append(rows, []string{strconv.Itoa(ind.ID), ind.Name + " / " + ind.NameEN, unitNames[ind.Unit],
+			formatValue(ind.Unit, ind.Value), ind.Comparison + " " + formatValue(ind.Unit, ind.Target), yesNo(ind.Met), base, num, den})
+	}
+	return header, rows
+}
+
+// TownshipTable is the per-township breakdown: one row per township, one
+// column per indicator.
+func (r *IndicatorReport) TownshipTable() (header []string, rows [][]string) {
+	header = []string{"代码 code", "街道/镇 township"}
+	for _, ind := range r.Indicators {
+		header = append(header, fmt.Sprintf("指标%d %s", ind.ID, ind.Name))
+	}
+	if len(r.Indicators) == 0 {
+		return header, nil
+	}
+	for i, t := range r.Indicators[0].ByTownship {
+		row := []string{t.Code, t.Name}
+		for _, ind := range r.Indicators {
+			cell := ""
+			if i < len(ind.ByTownship) {
+				tv := ind.ByTownship[i]
+				cell = formatValue(ind.Unit, tv.Value)
+				if ind.Unit == "share" && (ind.ID == 11 || ind.ID == 13 || ind.ID == 16) {
+					cell = yesNo(tv.Value == 1)
+				}
+			}
+			row = append(row, cell)
+		}
+		rows = append(rows, row)
+	}
+	return header, rows
+}
+
+// WriteCSV writes the summary, a blank line and the township table as
+// UTF-8 CSV with a byte-order mark (so Excel reads the Chinese).
+func (r *IndicatorReport) WriteCSV(w io.Writer) error {
+	var b bytes.Buffer
+	b.WriteString("\ufeff")
+	cw := csv.NewWriter(&b)
+	h, rows := r.SummaryTable()
+	_ = cw.Write([]string{"数据版本 data version", strconv.FormatInt(r.DataVersion, 10), "计算时间 computed at", r.ComputedAt.Format("2006-01-02 15:04:05Z")})
+	_ = cw.Write(h)
+	_ = cw.WriteAll(rows)
+	_ = cw.Write(nil)
+	h, rows = r.TownshipTable()
+	_ = cw.Write(h)
+	_ = cw.WriteAll(rows)
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// WriteXLSX writes a workbook with two sheets: 指标 (the summary) and
+// 分街镇 (the per-township breakdown).
+func (r *IndicatorReport) WriteXLSX(w io.Writer) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	bold, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	sheet := func(name string, first bool, note []string, header []string, rows [][]string) error {
+		if first {
+			if err := f.SetSheetName("Sheet1", name); err != nil {
+				return err
+			}
+		} else if _, err := f.NewSheet(name); err != nil {
+			return err
+		}
+		row := 1
+		if note != nil {
+			for i, v := range note {
+				cell, _ := excelize.CoordinatesToCellName(i+1, row)
+				_ = f.SetCellStr(name, cell, v)
+			}
+			row += 2
+		}
+		for i, v := range header {
+			cell, _ := excelize.CoordinatesToCellName(i+1, row)
+			_ = f.SetCellStr(name, cell, v)
+			_ = f.SetCellStyle(name, cell, cell, bold)
+			col, _ := excelize.ColumnNumberToName(i + 1)
+			_ = f.SetColWidth(name, col, col, 20)
+		}
+		for ri, rec := range rows {
+			for ci, v := range rec {
+				cell, _ := excelize.CoordinatesToCellName(ci+1, row+1+ri)
+				_ = f.SetCellStr(name, cell, v)
+			}
+		}
+		return nil
+	}
+	h, rows := r.SummaryTable()
+	note := []string{"数据版本 data version", strconv.FormatInt(r.DataVersion, 10), "计算时间 computed at", r.ComputedAt.Format("2006-01-02 15:04:05Z")}
+	if err := sheet("指标", true, note, h, rows); err != nil {
+		return err
+	}
+	h, rows = r.TownshipTable()
+	if err := sheet("分街镇", false, nil, h, rows); err != nil {
+		return err
+	}
+	return f.Write(w)
+}

@@ -1,0 +1,412 @@
+package httpapi
+
+import (
+	"bytes"
+	"io"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"diming"
+	"diming/coverage"
+	"diming/geo"
+	"diming/readmodel"
+)
+
+// coverageModel is the current coverage model, or 503 before one exists.
+func (s *Server) coverageModel() (*readmodel.Model, *coverage.Model, error) {
+	m, err := s.currentModel()
+	if err != nil {
+		return nil, nil, err
+	}
+	if m.Coverage == nil {
+		return nil, nil, diming.Errorf(diming.EUNAVAILABLE, "覆盖分析数据尚未加载", "the coverage data is not loaded")
+	}
+	return m, m.Coverage, nil
+}
+
+// facilityFeature is a facility as GeoJSON, with where it stands.
+func facilityFeature(cm *coverage.Model, pf coverage.PlacedFacility) *geojson.Feature {
+	f := geojson.NewFeature(pf.Point)
+	f.ID = pf.ID
+	ci, _ := coverage.CategoryOf(pf.Category)
+	props := geojson.Properties{"id": pf.ID, "code": pf.Code, "name": pf.Name, "category": pf.Category, "category_name": ci.Name,
+		"group": ci.Group, "address": pf.Address, "status": pf.Status, "opened_on": pf.OpenedOn, "synthetic": pf.Synthetic,
+		"note": pf.Note, "version": pf.Version, "village_code": pf.Village, "township_code": pf.Township}
+	if pf.FloorArea > 0 {
+		props["floor_area"] = pf.FloorArea
+	}
+	if pf.Category == coverage.EldercareInstitution {
+		props["beds"] = pf.Beds
+		props["comprehensive"] = pf.Comprehensive
+	}
+	if pf.Category == coverage.CommunityServiceFacility {
+		props["volunteer_station"] = pf.VolunteerStation
+	}
+	if pf.OnGraph {
+		props["off_network_m"] = math.Round(pf.Snap.Offset*10) / 10
+	}
+	if cm != nil {
+		if path := cm.Divisions().Path(pf.Village); len(path) > 0 {
+			props["division_path"] = path
+		}
+	}
+	f.Properties = props
+	return f
+}
+
+// parseCategories reads a comma-separated list of categories or groups
+// (eldercare, community, lottery, funeral, minors, school, and
+// community_eldercare for the four community home eldercare kinds).
+func parseCategories(s string) ([]coverage.Category, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var out []coverage.Category
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "community_eldercare" {
+			out = append(out, coverage.CommunityEldercare...)
+			continue
+		}
+		found := false
+		for _, c := range coverage.Categories {
+			if c.Group == part {
+				out = append(out, c.ID)
+				found = true
+			}
+		}
+		if found {
+			continue
+		}
+		c, err := coverage.ParseCategory(part)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func boolParam(v, name string) (bool, error) {
+	switch v {
+	case "", "false", "0":
+		return false, nil
+	case "true", "1":
+		return true, nil
+	}
+	return false, diming.Errorf(diming.EINVALID, "参数 %s 应为 true 或 false", "%s must be true or false", name)
+}
+
+// listFacilities: GET /api/v1/facilities?category=&status=&division=&bbox= (public).
+func (s *Server) listFacilities(w http.ResponseWriter, r *http.Request) error {
+	q, err := queryParams(r, "category", "status", "division", "bbox")
+	if err != nil {
+		return err
+	}
+	_, cm, err := s.coverageModel()
+	if err != nil {
+		return err
+	}
+	f := coverage.FacilityFilter{Division: q.Get("division")}
+	if f.Categories, err = parseCategories(q.Get("category")); err != nil {
+		return err
+	}
+	statuses := map[string]bool{coverage.StatusOpen: true}
+	if v := q.Get("status"); v != "" {
+		statuses = map[string]bool{}
+		for _, st := range strings.Split(v, ",") {
+			switch st {
+			case coverage.StatusOpen, coverage.StatusPlanned, coverage.StatusClosed:
+				statuses[st] = true
+			case "all":
+				statuses = map[string]bool{coverage.StatusOpen: true, coverage.StatusPlanned: true, coverage.StatusClosed: true}
+			default:
+				return diming.Errorf(diming.EINVALID, "status 应为 open、planned、closed 或 all（可用逗号分隔多个）", "status must be open, planned, closed or all (comma-separated)")
+			}
+		}
+	}
+	f.IncludePlanned, f.IncludeClosed = true, true
+	if f.Division != "" {
+		if _, err := cm.Divisions().Division(f.Division); err != nil {
+			return diming.Errorf(diming.EINVALID, "division=%q 不是已知的区划代码", "division=%q is not a known division code", truncate(f.Division, 40))
+		}
+	}
+	var bbox *orb.Bound
+	if v := q.Get("bbox"); v != "" {
+		if bbox, err = parseBBox(v); err != nil {
+			return err
+		}
+	}
+	fc := geojson.NewFeatureCollection()
+	for _, pf := range cm.Select(f) {
+		if !statuses[pf.Status] || (bbox != nil && !bbox.Contains(pf.Point)) {
+			continue
+		}
+		fc.Append(facilityFeature(cm, pf))
+	}
+	return writeJSON(w, http.StatusOK, geoJSONType, fc)
+}
+
+// facilityCategories: GET /api/v1/facilities/categories (public).
+func (s *Server) facilityCategories(w http.ResponseWriter, r *http.Request) error {
+	if _, err := queryParams(r); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, "", map[string]any{"categories": coverage.Categories})
+}
+
+func facilityID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, diming.Errorf(diming.EINVALID, "设施编号无效", "invalid facility id")
+	}
+	return id, nil
+}
+
+// getFacility: GET /api/v1/facilities/{id} (public): the facility and its history.
+func (s *Server) getFacility(w http.ResponseWriter, r *http.Request) error {
+	if _, err := queryParams(r); err != nil {
+		return err
+	}
+	id, err := facilityID(r)
+	if err != nil {
+		return err
+	}
+	fac, err := s.store.Facility(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	_, cm, _ := s.coverageModel()
+	pf := coverage.PlacedFacility{Facility: fac}
+	if cm != nil {
+		if p, found := cm.Facility(id); found && p.Version == fac.Version {
+			pf = p
+		}
+	}
+	hist, err := s.store.Audit(r.Context(), diming.AuditFilter{Entity: coverage.EntityFacility, EntityID: strconv.FormatInt(id, 10)})
+	if err != nil {
+		return err
+	}
+	f := facilityFeature(cm, pf)
+	f.Properties["history"] = hist
+	return writeJSON(w, http.StatusOK, geoJSONType, f)
+}
+
+// facilityInput is a facility as a request gives it; absent fields are
+// left as they are on PATCH.
+type facilityInput struct {
+	Code             *string  `json:"code"`
+	Name             *string  `json:"name"`
+	Category         *string  `json:"category"`
+	Lon              *float64 `json:"lon"`
+	Lat              *float64 `json:"lat"`
+	CRS              string   `json:"crs"`
+	Address          *string  `json:"address"`
+	FloorArea        *float64 `json:"floor_area"`
+	Beds             *int     `json:"beds"`
+	VolunteerStation *bool    `json:"volunteer_station"`
+	Comprehensive    *bool    `json:"comprehensive"`
+	Status           *string  `json:"status"`
+	OpenedOn         *string  `json:"opened_on"`
+	Note             *string  `json:"note"`
+	Version          int      `json:"version"`
+	Reason           string   `json:"reason"`
+}
+
+func (in facilityInput) apply(f *coverage.Facility) error {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&f.Code, in.Code)
+	set(&f.Name, in.Name)
+	set(&f.Address, in.Address)
+	set(&f.Status, in.Status)
+	set(&f.OpenedOn, in.OpenedOn)
+	set(&f.Note, in.Note)
+	if in.Category != nil {
+		f.Category = coverage.Category(*in.Category)
+	}
+	if in.FloorArea != nil {
+		f.FloorArea = *in.FloorArea
+	}
+	if in.Beds != nil {
+		f.Beds = *in.Beds
+	}
+	if in.VolunteerStation != nil {
+		f.VolunteerStation = *in.VolunteerStation
+	}
+	if in.Comprehensive != nil {
+		f.Comprehensive = *in.Comprehensive
+	}
+	if (in.Lon == nil) != (in.Lat == nil) {
+		return diming.Errorf(diming.EINVALID, "lon 和 lat 须同时给出", "give lon and lat together")
+	}
+	if in.Lon != nil {
+		p, err := parsePoint(strconv.FormatFloat(*in.Lon, 'f', -1, 64), strconv.FormatFloat(*in.Lat, 'f', -1, 64), in.CRS, "lon/lat")
+		if err != nil {
+			return err
+		}
+		f.Point = p
+	}
+	return f.Validate()
+}
+
+// respondFacility refreshes the model and answers with the facility.
+func (s *Server) respondFacility(w http.ResponseWriter, r *http.Request, status int, fac coverage.Facility) error {
+	m, err := s.model.Refresh(r.Context())
+	if err != nil {
+		return err
+	}
+	pf := coverage.PlacedFacility{Facility: fac}
+	if m.Coverage != nil {
+		if p, ok := m.Coverage.Facility(fac.ID); ok {
+			pf = p
+		}
+	}
+	return writeJSON(w, status, geoJSONType, facilityFeature(m.Coverage, pf))
+}
+
+// createFacility: POST /api/v1/facilities (planners).
+func (s *Server) createFacility(w http.ResponseWriter, r *http.Request) error {
+	u, _ := userOf(r.Context())
+	var in facilityInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if in.Name == nil || in.Category == nil || in.Lon == nil {
+		return diming.Errorf(diming.EINVALID, "须给出 name、category 和 lon/lat", "name, category and lon/lat are required")
+	}
+	fac := coverage.Facility{Status: coverage.StatusOpen}
+	if err := in.apply(&fac); err != nil {
+		return err
+	}
+	ctx := diming.WithReason(r.Context(), in.Reason)
+	fac, err := s.store.PutFacility(ctx, u.Actor(), fac)
+	if err != nil {
+		return err
+	}
+	return s.respondFacility(w, r, http.StatusCreated, fac)
+}
+
+// patchFacility: PATCH /api/v1/facilities/{id} (planners), with version.
+func (s *Server) patchFacility(w http.ResponseWriter, r *http.Request) error {
+	u, _ := userOf(r.Context())
+	id, err := facilityID(r)
+	if err != nil {
+		return err
+	}
+	var in facilityInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if in.Version == 0 {
+		return diming.Errorf(diming.EINVALID, "须给出所修改的版本号（version）", "give the version you are changing (version)")
+	}
+	fac, err := s.store.Facility(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if err := in.apply(&fac); err != nil {
+		return err
+	}
+	fac.Version = in.Version
+	ctx := diming.WithReason(r.Context(), in.Reason)
+	if fac, err = s.store.PutFacility(ctx, u.Actor(), fac); err != nil {
+		return err
+	}
+	return s.respondFacility(w, r, http.StatusOK, fac)
+}
+
+// deleteFacility: DELETE /api/v1/facilities/{id}?version=N&reason= (planners).
+func (s *Server) deleteFacility(w http.ResponseWriter, r *http.Request) error {
+	u, _ := userOf(r.Context())
+	q, err := queryParams(r, "version", "reason")
+	if err != nil {
+		return err
+	}
+	id, err := facilityID(r)
+	if err != nil {
+		return err
+	}
+	version, err := intParam(q.Get("version"), "version", 0, 1, math.MaxInt32)
+	if err != nil || version == 0 {
+		return diming.Errorf(diming.EINVALID, "须给出所删除的版本号（?version=）", "give the version you are deleting (?version=)")
+	}
+	ctx := diming.WithReason(r.Context(), q.Get("reason"))
+	if err := s.store.DeleteFacility(ctx, u.Actor(), id, version); err != nil {
+		return err
+	}
+	if _, err := s.model.Refresh(r.Context()); err != nil {
+		logger(r.Context()).Warn("read model refresh after a delete failed", "err", err)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// importFacilities: POST /api/v1/facilities/import?format=csv|geojson&crs=&dry_run=
+// (planners). All or nothing: one bad row and nothing is written.
+func (s *Server) importFacilities(w http.ResponseWriter, r *http.Request) error {
+	u, _ := userOf(r.Context())
+	q, err := queryParams(r, "format", "crs", "dry_run", "reason")
+	if err != nil {
+		return err
+	}
+	crs, err := geo.ParseCRS(q.Get("crs"))
+	if err != nil {
+		zh, en := geo.Reasons(err)
+		return &diming.Error{Code: diming.EINVALID, Message: zh, MessageEN: en}
+	}
+	dry, err := boolParam(q.Get("dry_run"), "dry_run")
+	if err != nil {
+		return err
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	var rows []coverage.FacilityRow
+	switch q.Get("format") {
+	case "csv":
+		rows, err = coverage.ParseFacilitiesCSV(bytes.NewReader(body), crs)
+	case "geojson", "":
+		rows, err = coverage.ParseFacilitiesGeoJSON(body, crs)
+	default:
+		return diming.Errorf(diming.EINVALID, "format 应为 csv 或 geojson", "format must be csv or geojson")
+	}
+	if err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		return diming.Errorf(diming.EINVALID, "没有可导入的设施", "there are no facilities to import")
+	}
+	rejected := coverage.Rejected(rows)
+	if len(rejected) > 0 {
+		return writeJSON(w, http.StatusBadRequest, "", map[string]any{"error": map[string]any{"code": diming.EINVALID,
+			"message":    strconv.Itoa(len(rejected)) + " 行有误，未写入任何数据",
+			"message_en": strconv.Itoa(len(rejected)) + " rows are invalid; nothing was written"}, "rejected": rejected})
+	}
+	fs := make([]coverage.Facility, len(rows))
+	for i, row := range rows {
+		fs[i] = row.Facility
+	}
+	if dry {
+		return writeJSON(w, http.StatusOK, "", map[string]any{"rows": len(fs), "written": false})
+	}
+	created, updated, err := s.store.ImportFacilities(diming.WithReason(r.Context(), q.Get("reason")), u.Actor(), fs)
+	if err != nil {
+		return err
+	}
+	if _, err := s.model.Refresh(r.Context()); err != nil {
+		logger(r.Context()).Warn("read model refresh after an import failed", "err", err)
+	}
+	return writeJSON(w, http.StatusOK, "", map[string]any{"rows": len(fs), "created": created, "updated": updated,
+		"unchanged": len(fs) - created - updated, "written": true})
+}
