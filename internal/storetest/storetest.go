@@ -59,6 +59,12 @@ func Run(t *testing.T, open Opener) {
 		{"Accounts", testAccounts},
 		{"Applications", testApplications},
 		{"Markers", testMarkers},
+		{"Facilities", testFacilities},
+		{"FacilityImport", testFacilityImport},
+		{"RoadsAndHouseholds", testRoadsAndHouseholds},
+		{"ManyHouseholds", testManyHouseholds},
+		{"CoverageRuns", testRuns},
+		{"ChangeMarkOf", testChangeMarkOf},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
