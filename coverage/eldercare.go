@@ -8,7 +8,6 @@ import (
 	"github.com/paulmach/orb"
 
 	"diming"
-	"diming/gazetteer"
 )
 
 // EldercareParams are the eldercare report's parameters.
@@ -125,20 +124,17 @@ func (m *Model) householdWalks(fs []PlacedFacility, horizon float64) []float64 {
 	return walks
 }
 
-// unitRows makes a row for each township and village, keyed by code.
-func (m *Model) unitRows() (towns, villages []UnitCoverage, byCode map[string]*UnitCoverage) {
+// unitRows makes a row for each township and village, in the model's order.
+func (m *Model) unitRows() (towns, villages []UnitCoverage) {
 	towns = make([]UnitCoverage, len(m.townships))
 	villages = make([]UnitCoverage, len(m.villages))
-	byCode = make(map[string]*UnitCoverage, len(towns)+len(villages))
 	for i, d := range m.townships {
 		towns[i] = UnitCoverage{Code: d.Code, Name: d.Name, Level: string(d.Level), ParentCode: d.ParentCode}
-		byCode[d.Code] = &towns[i]
 	}
 	for i, d := range m.villages {
 		villages[i] = UnitCoverage{Code: d.Code, Name: d.Name, Level: string(d.Level), ParentCode: d.ParentCode}
-		byCode[d.Code] = &villages[i]
 	}
-	return towns, villages, byCode
+	return towns, villages
 }
 
 // Eldercare computes the eldercare report.
@@ -150,36 +146,46 @@ func (m *Model) Eldercare(p EldercareParams) (*EldercareReport, error) {
 	if r, ok := m.cache.get(key); ok {
 		return r.(*EldercareReport), nil
 	}
+	r := m.eldercare(p)
+	m.cache.put(key, r)
+	return r, nil
+}
+
+// eldercare computes the report (uncached).
+func (m *Model) eldercare(p EldercareParams) *EldercareReport {
 	limit := p.Metres()
 	fs := m.Select(FacilityFilter{Categories: CommunityEldercare, IncludePlanned: p.IncludePlanned})
 	walks := m.householdWalks(fs, math.Max(4*limit, 5000))
 	r := &EldercareReport{Report: "eldercare", Params: p, DataVersion: m.Version, ComputedAt: time.Now().UTC(),
 		LimitM: limit, Facilities: len(fs)}
-	towns, villages, byCode := m.unitRows()
+	towns, villages := m.unitRows()
 	for _, f := range fs {
-		for _, code := range []string{f.Village, f.Township} {
-			if u := byCode[code]; u != nil {
-				u.Facilities++
-				u.HasFacility = true
-			}
+		if f.vi >= 0 {
+			villages[f.vi].Facilities++
+			villages[f.vi].HasFacility = true
+		}
+		if f.ti >= 0 {
+			towns[f.ti].Facilities++
+			towns[f.ti].HasFacility = true
 		}
 	}
-	var uncovered []UncoveredPoint
-	for i, h := range m.households {
+	var uncovered []int32
+	for i := range m.households {
+		h := &m.households[i]
 		covered := walks[i] <= limit
-		rows := []*Count{&r.Households, &r.Residents, &r.Aged60}
-		vals := []int{h.Households, h.Residents, h.Aged60}
-		for k, c := range rows {
-			c.add(vals[k], covered)
-		}
-		if v := byCode[h.Village]; v != nil {
+		r.Households.add(h.Households, covered)
+		r.Residents.add(h.Residents, covered)
+		r.Aged60.add(h.Aged60, covered)
+		if h.vi >= 0 {
+			v := &villages[h.vi]
 			v.Households.add(h.Households, covered)
 			v.Residents.add(h.Residents, covered)
 			v.Aged60.add(h.Aged60, covered)
 		} else {
 			r.Unplaced.add(h.Households, covered)
 		}
-		if t := byCode[h.Township]; t != nil {
+		if h.ti >= 0 {
+			t := &towns[h.ti]
 			t.Households.add(h.Households, covered)
 			t.Residents.add(h.Residents, covered)
 			t.Aged60.add(h.Aged60, covered)
@@ -188,12 +194,7 @@ func (m *Model) Eldercare(p EldercareParams) (*EldercareReport, error) {
 			r.OffNetwork++
 		}
 		if !covered {
-			u := UncoveredPoint{ID: h.ID, Point: h.Point, Households: h.Households, Aged60: h.Aged60, Village: h.Village, OffNetworkM: round1(h.Snap.Offset)}
-			if !math.IsInf(walks[i], 1) {
-				w := round1(walks[i])
-				u.WalkM = &w
-			}
-			uncovered = append(uncovered, u)
+			uncovered = append(uncovered, int32(i))
 		}
 	}
 	for _, rows := range [][]UnitCoverage{towns, villages} {
@@ -211,23 +212,78 @@ func (m *Model) Eldercare(p EldercareParams) (*EldercareReport, error) {
 	}
 	r.Townships, r.Villages = towns, villages
 	r.UncoveredPoints = len(uncovered)
-	sort.SliceStable(uncovered, func(a, b int) bool {
-		if uncovered[a].Households != uncovered[b].Households {
-			return uncovered[a].Households > uncovered[b].Households
-		}
-		return uncovered[a].ID < uncovered[b].ID
-	})
 	n := p.UncoveredLimit
 	if n == 0 {
 		n = 100
 	}
-	r.Uncovered = uncovered[:min(n, len(uncovered))]
-	m.cache.put(key, r)
-	return r, nil
+	// The n with the most households (ties by id), without sorting them all.
+	less := func(a, b int32) bool {
+		ha, hb := &m.households[a], &m.households[b]
+		if ha.Households != hb.Households {
+			return ha.Households > hb.Households
+		}
+		return ha.ID < hb.ID
+	}
+	top := topN(uncovered, n, less)
+	r.Uncovered = make([]UncoveredPoint, len(top))
+	for k, i := range top {
+		h := &m.households[i]
+		u := UncoveredPoint{ID: h.ID, Point: h.Point, Households: h.Households, Aged60: h.Aged60, Village: h.Village, OffNetworkM: round1(h.Snap.Offset)}
+		if !math.IsInf(walks[i], 1) {
+			w := round1(walks[i])
+			u.WalkM = &w
+		}
+		r.Uncovered[k] = u
+	}
+	return r
 }
 
-// division returns a division by code, or the zero Division.
-func (m *Model) division(code string) gazetteer.Division {
-	d, _ := m.divs.Division(code)
-	return d
+// topN returns the n first of xs in the order less gives, keeping a
+// bounded heap rather than sorting everything.
+func topN(xs []int32, n int, less func(a, b int32) bool) []int32 {
+	if n <= 0 {
+		return nil
+	}
+	h := make([]int32, 0, n+1)
+	// h is a max-heap by "less" order: its root is the worst kept element.
+	worse := func(i, j int) bool { return less(h[j], h[i]) }
+	down := func(i int) {
+		for {
+			l := 2*i + 1
+			if l >= len(h) {
+				return
+			}
+			w := l
+			if r := l + 1; r < len(h) && worse(r, l) {
+				w = r
+			}
+			if !worse(w, i) {
+				return
+			}
+			h[i], h[w] = h[w], h[i]
+			i = w
+		}
+	}
+	up := func(i int) {
+		for i > 0 {
+			p := (i - 1) / 2
+			if !worse(i, p) {
+				return
+			}
+			h[i], h[p] = h[p], h[i]
+			i = p
+		}
+	}
+	for _, x := range xs {
+		if len(h) < n {
+			h = append(h, x)
+			up(len(h) - 1)
+		} else if less(x, h[0]) {
+			h[0] = x
+			down(0)
+		}
+	}
+	sort.Slice(h, func(a, b int) bool { return less(h[a], h[b]) })
+	return h
 }
+

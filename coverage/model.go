@@ -42,8 +42,11 @@ type Model struct {
 	households []PlacedHousehold
 	villages   []gazetteer.Division // village-level units in code order
 	townships  []gazetteer.Division // township-level units in code order
-	straight   map[Category]*rtree.RTreeG[int32]
-	cache      reportCache
+	unitIndex  map[string]int32     // village or township code → position in villages or townships
+	// searchRadius starts a nearest search: about the spacing of facilities.
+	searchRadius float64
+	straight     map[Category]*rtree.RTreeG[int32]
+	cache        reportCache
 }
 
 // PlacedFacility is a facility with the divisions that contain it and its
@@ -54,6 +57,7 @@ type PlacedFacility struct {
 	Township string // code of the township-level unit containing it, or ""
 	Snap     Snap
 	OnGraph  bool
+	vi, ti   int32 // positions in the model's villages and townships, or -1
 }
 
 // PlacedHousehold is a household point with its village and its place on
@@ -64,6 +68,7 @@ type PlacedHousehold struct {
 	Township string
 	Snap     Snap
 	OnGraph  bool
+	vi, ti   int32 // positions in the model's villages and townships, or -1
 }
 
 // NewModel places and snaps everything in d.
@@ -75,6 +80,13 @@ func NewModel(d Data) *Model {
 	}
 	m.villages = m.divs.Divisions(gazetteer.DivisionFilter{Level: gazetteer.LevelVillage})
 	m.townships = m.divs.Divisions(gazetteer.DivisionFilter{Level: gazetteer.LevelTownship})
+	m.unitIndex = make(map[string]int32, len(m.villages)+len(m.townships))
+	for i, d := range m.villages {
+		m.unitIndex[d.Code] = int32(i)
+	}
+	for i, d := range m.townships {
+		m.unitIndex[d.Code] = int32(i)
+	}
 	origin := orb.Point{106.37, 29.62}
 	if ds := m.divs.Divisions(gazetteer.DivisionFilter{Level: gazetteer.LevelDistrict}); len(ds) > 0 {
 		origin = ds[0].Geometry.Bound().Center()
@@ -86,6 +98,7 @@ func NewModel(d Data) *Model {
 	for i, f := range fs {
 		pf := PlacedFacility{Facility: f}
 		pf.Village, pf.Township = m.placeIn(f.Point)
+		pf.vi, pf.ti = m.unitPos(pf.Village), m.unitPos(pf.Township)
 		if m.Graph != nil {
 			pf.Snap, pf.OnGraph = m.Graph.Snap(f.Point)
 		}
@@ -99,6 +112,15 @@ func NewModel(d Data) *Model {
 		q := m.proj.Forward(f.Point)
 		t.Insert(q, q, int32(i))
 	}
+	m.searchRadius = 500
+	if len(fs) > 0 {
+		b := orb.Bound{Min: fs[0].Point, Max: fs[0].Point}
+		for _, f := range fs {
+			b = b.Extend(f.Point)
+		}
+		lo, hi := m.proj.Forward(b.Min), m.proj.Forward(b.Max)
+		m.searchRadius = math.Max(50, math.Sqrt((hi[0]-lo[0])*(hi[1]-lo[1])/float64(len(fs))))
+	}
 	m.households = make([]PlacedHousehold, len(d.Households))
 	var wg sync.WaitGroup
 	const chunk = 4096
@@ -110,6 +132,7 @@ func NewModel(d Data) *Model {
 			for i := lo; i < hi; i++ {
 				h := PlacedHousehold{HouseholdPoint: d.Households[i]}
 				h.Village, h.Township = m.placeIn(h.Point)
+				h.vi, h.ti = m.unitPos(h.Village), m.unitPos(h.Township)
 				if m.Graph != nil {
 					h.Snap, h.OnGraph = m.Graph.Snap(h.Point)
 				}
@@ -119,6 +142,14 @@ func NewModel(d Data) *Model {
 	}
 	wg.Wait()
 	return m
+}
+
+// unitPos is the position of a village or township in the model's lists, or -1.
+func (m *Model) unitPos(code string) int32 {
+	if i, ok := m.unitIndex[code]; ok && code != "" {
+		return i
+	}
+	return -1
 }
 
 // placeIn returns the village-level and township-level units containing p.
@@ -207,42 +238,46 @@ type NearbyFacility struct {
 
 // NearestStraight returns the k facilities nearest to p in a straight line
 // (geodesic metres on the WGS84 ellipsoid), nearest first, among those f
-// selects. The R-tree orders candidates by a local projection; the exact
-// distances decide.
+// selects. It searches the R-trees (local projected metres) in a square
+// that doubles until the k-th best geodesic distance, with a 1 % margin for
+// the projection, lies inside it.
 func (m *Model) NearestStraight(p orb.Point, k int, f FacilityFilter) []NearbyFacility {
-	if k <= 0 {
+	if k <= 0 || len(m.facilities) == 0 {
 		return nil
 	}
 	q := m.proj.Forward(p)
+	var trees []*rtree.RTreeG[int32]
+	if len(f.Categories) == 0 {
+		for _, t := range m.straight {
+			trees = append(trees, t)
+		}
+	} else {
+		for _, c := range f.Categories {
+			if t := m.straight[c]; t != nil {
+				trees = append(trees, t)
+			}
+		}
+	}
 	var best []NearbyFacility
-	cats := f.Categories
-	if len(cats) == 0 {
-		for c := range m.straight {
-			cats = append(cats, c)
-		}
-	}
-	for _, c := range cats {
-		t := m.straight[c]
-		if t == nil {
-			continue
-		}
-		t.Nearby(rtree.BoxDist[float64, int32](q, q, nil), func(_, _ [2]float64, i int32, boxDist float64) bool {
-			// boxDist is the squared projected distance; the projection is
-			// within 0.5 % of the geodesic over a district, so once the box
-			// is 1 % beyond the k-th best, nothing nearer remains.
-			if len(best) == k && math.Sqrt(boxDist) > best[k-1].DistanceM*1.01+1 {
-				return false
-			}
-			pf := m.facilities[i]
-			if !f.statusOK(pf.Status) || (f.Division != "" && pf.Village != f.Division && pf.Township != f.Division) {
+	for r := m.searchRadius; ; r *= 2 {
+		best = best[:0]
+		for _, t := range trees {
+			t.Search([2]float64{q[0] - r, q[1] - r}, [2]float64{q[0] + r, q[1] + r}, func(_, _ [2]float64, i int32) bool {
+				pf := &m.facilities[i]
+				if f.statusOK(pf.Status) && (f.Division == "" || pf.Village == f.Division || pf.Township == f.Division) {
+					best = insertNearby(best, NearbyFacility{Facility: *pf, DistanceM: geo.Distance(p, pf.Point)}, k)
+				}
 				return true
-			}
-			best = insertNearby(best, NearbyFacility{Facility: pf, DistanceM: geo.Distance(p, pf.Point)}, k)
-			return true
-		})
+			})
+		}
+		if (len(best) == k && best[k-1].DistanceM*1.01 <= r) || r > maxSearchRadius {
+			return best
+		}
 	}
-	return best
 }
+
+// maxSearchRadius ends the doubling: half the Earth's circumference.
+const maxSearchRadius = 2e7
 
 func insertNearby(best []NearbyFacility, n NearbyFacility, k int) []NearbyFacility {
 	i := sort.Search(len(best), func(i int) bool {
