@@ -16,7 +16,7 @@ type AuditEntry struct {
 	ID       int64           `json:"id"`
 	At       time.Time       `json:"at"`
 	Actor    Actor           `json:"actor"`
-	Action   string          `json:"action"`    // "create", "update", "delete"
+	Action   string          `json:"action"`    // "create", "update", "delete"; bulk loads: "import", "replace"
 	Entity   string          `json:"entity"`    // "division", …
 	EntityID string          `json:"entity_id"` // e.g. the division code
 	Before   json.RawMessage `json:"before,omitempty"`

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"diming"
+	"diming/coverage"
 	"diming/gazetteer"
 )
 
@@ -16,13 +17,21 @@ const Actor diming.Actor = "system:demo"
 type LoadResult struct {
 	Divisions int
 	Places    int
+	Coverage  CoverageLoadResult
+}
+
+// Store is what Load writes to.
+type Store interface {
+	gazetteer.Store
+	coverage.Store
 }
 
 // Load writes the demo dataset into a store: the divisions, a place name for
 // every division (行政区域 and 群众自治组织 classes), and the demo gazetteer
-// (Places), with romanizations proposed by the converter. It is idempotent:
-// a second run changes nothing and so writes no audit entries.
-func Load(ctx context.Context, st gazetteer.Store) (LoadResult, error) {
+// (Places), with romanizations proposed by the converter, and the coverage
+// data (LoadCoverage). It is idempotent: a second run changes nothing and
+// so writes no audit entries.
+func Load(ctx context.Context, st Store) (LoadResult, error) {
 	ds, err := Divisions()
 	if err != nil {
 		return LoadResult{}, err
@@ -60,7 +69,11 @@ func Load(ctx context.Context, st gazetteer.Store) (LoadResult, error) {
 	if _, err := st.PutPlaces(ctx, Actor, "演示数据", places); err != nil {
 		return LoadResult{}, fmt.Errorf("demo: places: %w", err)
 	}
-	return LoadResult{Divisions: len(ds), Places: len(places)}, nil
+	cov, err := LoadCoverage(ctx, st, ds)
+	if err != nil {
+		return LoadResult{}, err
+	}
+	return LoadResult{Divisions: len(ds), Places: len(places), Coverage: cov}, nil
 }
 
 // divisionGenerics maps the endings of division names to their category and
