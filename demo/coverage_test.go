@@ -2,6 +2,7 @@ package demo
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"flag"
 	"fmt"
@@ -17,9 +18,11 @@ import (
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/planar"
 
+	"diming"
 	"diming/coverage"
 	"diming/gazetteer"
 	"diming/geo"
+	"diming/store/sqlite"
 )
 
 var updateOSMFootprints = flag.Bool("update-osm-footprints", false,
@@ -722,5 +725,80 @@ func TestCoverageAttribution(t *testing.T) {
 		if !strings.Contains(CoverageAttribution, s) {
 			t.Errorf("CoverageAttribution does not mention %s", s)
 		}
+	}
+}
+
+// LoadCoverage into a fresh SQLite store writes everything once; a second
+// run writes nothing (no audit entry).
+func TestLoadCoverageIntoSQLiteTwice(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var cs coverage.Store = st
+	ds, set := coverageSetT(t)
+	start := time.Now()
+	res, err := LoadCoverage(ctx, cs, ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("first load: %+v in %v", res, time.Since(start))
+	want := CoverageLoadResult{Facilities: len(set.facilities), FacilitiesCreated: len(set.facilities),
+		RoadSegments: len(set.roads), Households: len(set.households)}
+	if res != want {
+		t.Errorf("first load: %+v, want %+v", res, want)
+	}
+	newest := func() int64 {
+		es, err := st.Audit(ctx, diming.AuditFilter{Limit: 1})
+		if err != nil || len(es) == 0 {
+			t.Fatalf("audit: %v, %d entries", err, len(es))
+		}
+		return es[0].ID
+	}
+	before := newest()
+	res, err = LoadCoverage(ctx, cs, ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (CoverageLoadResult{Facilities: len(set.facilities)}); res != want {
+		t.Errorf("second load: %+v, want %+v", res, want)
+	}
+	if after := newest(); after != before {
+		t.Errorf("the second load wrote audit entries %d–%d", before+1, after)
+	}
+
+	// The store holds what was generated.
+	fs, err := st.Facilities(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byCode := map[string]coverage.Facility{}
+	for _, f := range fs {
+		byCode[f.Code] = f
+	}
+	for _, f := range set.facilities {
+		if got, ok := byCode[f.Code]; !ok || !coverage.SameFacility(got, f) {
+			t.Errorf("%s: stored %+v, generated %+v", f.Code, got, f)
+		}
+	}
+	segs, err := st.RoadSegments(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs, err := st.Households(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	households := 0
+	for _, h := range hs {
+		households += h.Households
+	}
+	if len(fs) != len(set.facilities) || len(segs) != len(set.roads) || len(hs) != len(set.households) || households != 568_213 {
+		t.Errorf("stored %d facilities, %d segments, %d household points (%d households)", len(fs), len(segs), len(hs), households)
 	}
 }
