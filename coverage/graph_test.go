@@ -207,6 +207,50 @@ func TestGraphSharedVertices(t *testing.T) {
 	}
 }
 
+func TestGraphJoinEndsToLines(t *testing.T) {
+	// A side street ends 0.3 m north of a main street, away from its
+	// vertices (a T-junction drawn without a shared vertex); another ends
+	// 2 m south of it.
+	main := metres(0, 0, 200, 0)
+	near := metres(100, 0.3, 100, 80)
+	far := metres(150, -2, 150, -60)
+	segs := []RoadSegment{seg(1, main), seg(2, near), seg(3, far)}
+	for _, c := range []struct {
+		opt          GraphOptions
+		nodes, edges int
+		comps        int
+	}{
+		{GraphOptions{}, 6, 3, 3},
+		{GraphOptions{JoinEndsToLines: true}, 6, 4, 2},
+		{GraphOptions{JoinEndsToLines: true, MergeTolerance: 2.5}, 6, 5, 1},
+		{GraphOptions{JoinEndsToLines: true, MergeTolerance: -1}, 6, 3, 3},
+	} {
+		g := mustGraph(t, segs, c.opt)
+		if g.NumNodes() != c.nodes || g.NumEdges() != c.edges || g.Components().Count != c.comps {
+			t.Errorf("%+v: %d nodes, %d edges, %d components; want %d, %d, %d", c.opt, g.NumNodes(), g.NumEdges(), g.Components().Count, c.nodes, c.edges, c.comps)
+		}
+		if c.comps > 2 {
+			continue
+		}
+		// The walk from the main street's west end to the side street's
+		// north end turns at the joined end, which the main street now
+		// passes through: √(100² + 0.3²) + 79.7 m.
+		s := g.NewSearcher()
+		s.Run([]Snap{g.NodeSnap(nodeAt(t, g, main[0]))}, math.Inf(1))
+		if d, ok := s.NodeDist(nodeAt(t, g, near[1])); !ok || math.Abs(d-(math.Hypot(100, 0.3)+79.7)) > 1e-3 {
+			t.Errorf("%+v: walk %.4f %v", c.opt, d, ok)
+		}
+		// The main street bends by the offsets only (a few centimetres).
+		if math.Abs(g.TotalLength()-geo.Length(main)-geo.Length(near)-geo.Length(far)) > 0.1 {
+			t.Errorf("%+v: total %.4f", c.opt, g.TotalLength())
+		}
+	}
+	// The caller's lines are not changed.
+	if len(main) != 2 {
+		t.Error("the input line was modified")
+	}
+}
+
 func TestGraphComponents(t *testing.T) {
 	// Two islands: a 3×3 grid (9 nodes, 12 edges of 50 m) and, 2 km east,
 	// a single 120 m lane.

@@ -38,3 +38,8 @@ func gridRoads(rows, cols int, spacing float64, origin orb.Point) []RoadSegment 
 	}
 	return segs
 }
+
+// GridRoadsForTest is gridRoads for the package's external tests
+// (coverage_test, which PostGIS tests must be: internal/pgtest imports the
+// PostGIS store, which imports coverage).
+var GridRoadsForTest = gridRoads
