@@ -28,7 +28,7 @@ import (
 var writeRoutes = map[string][]string{
 	"POST /api/v1/login":                               {"public"},
 	"POST /api/v1/notices/{id}/comments":               {"public"},
-	"POST /api/v1/logout":                              {"applicant", "reviewer", "approver", "admin"},
+	"POST /api/v1/logout":                              {"applicant", "reviewer", "approver", "planner", "admin"},
 	"POST /api/v1/checks/name":                         {"applicant", "reviewer", "approver", "admin"},
 	"POST /api/v1/applications":                        {"applicant", "reviewer", "approver", "admin"},
 	"PATCH /api/v1/applications/{id}":                  {"owner"},
@@ -45,6 +45,12 @@ var writeRoutes = map[string][]string{
 	"POST /api/v1/boundaries/adjustments":              {"reviewer", "approver", "admin"},
 	"PATCH /api/v1/boundaries/markers/{id}":            {"reviewer", "admin"},
 	"POST /api/v1/boundaries/markers/{id}/inspections": {"reviewer", "admin"},
+	"POST /api/v1/facilities":                          {"planner", "admin"},
+	"POST /api/v1/facilities/import":                   {"planner", "admin"},
+	"PATCH /api/v1/facilities/{id}":                    {"planner", "admin"},
+	"DELETE /api/v1/facilities/{id}":                   {"planner", "admin"},
+	"POST /api/v1/coverage/lottery/siting":             {"planner", "admin"},
+	"POST /api/v1/coverage/runs":                       {"planner", "admin"},
 }
 
 func TestRouteRoleMatrix(t *testing.T) {
@@ -62,6 +68,7 @@ func TestRouteRoleMatrix(t *testing.T) {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	model := readmodel.NewHolder(st, log)
+	model.Coverage = st
 	if _, err := model.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +77,7 @@ func TestRouteRoleMatrix(t *testing.T) {
 	defer srv.Close()
 
 	tokens := map[string]string{}
-	for name, role := range map[string]auth.Role{"owner": auth.RoleApplicant, "other": auth.RoleApplicant, "reviewer": auth.RoleReviewer, "approver": auth.RoleApprover, "admin": auth.RoleAdmin} {
+	for name, role := range map[string]auth.Role{"owner": auth.RoleApplicant, "other": auth.RoleApplicant, "reviewer": auth.RoleReviewer, "approver": auth.RoleApprover, "planner": auth.RolePlanner, "admin": auth.RoleAdmin} {
 		h, _ := auth.HashPassword("a long enough password")
 		u, err := st.CreateUser(ctx, "test", auth.User{Name: name, Role: role}, h)
 		if err != nil {
@@ -119,7 +126,7 @@ func TestRouteRoleMatrix(t *testing.T) {
 	cells, denied := 0, 0
 	for route, allowed := range writeRoutes {
 		method, pattern, _ := strings.Cut(route, " ")
-		for _, who := range []string{"anonymous", "owner", "other", "reviewer", "approver", "admin"} {
+		for _, who := range []string{"anonymous", "owner", "other", "reviewer", "approver", "planner", "admin"} {
 			path := strings.NewReplacer("{id}", fmt.Sprint(newApp()), "{action=", "", "}", "").Replace(pattern)
 			body := `{}`
 			ct := "application/json"

@@ -27,6 +27,16 @@ func testAccounts(t *testing.T, h Harness) {
 			t.Errorf("bad user %+v: %v", bad, err)
 		}
 	}
+	// Every role can be stored (the planner role came with migration 0009).
+	for _, role := range auth.Roles {
+		name := "role." + string(role)
+		if _, err := st.CreateUser(ctx(t), "admin:setup", auth.User{Name: name, Role: role}, hash); err != nil {
+			t.Errorf("a %s account: %v", role, err)
+		}
+		if got, _, err := st.UserByName(ctx(t), name); err != nil || got.Role != role {
+			t.Errorf("a %s account reads back as %+v, %v", role, got, err)
+		}
+	}
 	got, gotHash, err := st.UserByName(ctx(t), "zhang.san")
 	if err != nil || got.ID != u.ID || got.Role != auth.RoleReviewer || got.DisplayName != "张三" || !auth.VerifyPassword("correct horse battery", gotHash) {
 		t.Fatalf("UserByName: %+v %v", got, err)
@@ -98,7 +108,7 @@ func testAccounts(t *testing.T, h Harness) {
 			}
 		}
 	}
-	if entities["user"] != 2 || entities["token"] != 2 {
-		t.Fatalf("audit entries by entity: %v, want 2 user (create, password) and 2 token", entities)
+	if want := 2 + len(auth.Roles); entities["user"] != want || entities["token"] != 2 {
+		t.Fatalf("audit entries by entity: %v, want %d user (creates, password) and 2 token", entities, want)
 	}
 }

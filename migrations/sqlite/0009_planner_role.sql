@@ -2,12 +2,13 @@
 -- siting and saves coverage results.
 -- SQLite cannot alter a CHECK constraint; this is the procedure SQLite's documentation gives for
 -- changing one ("Making Other Kinds Of Table Schema Changes"): rewrite the table's SQL in
--- sqlite_schema, then run a real schema change so that every connection reloads the schema.
+-- sqlite_schema; RESET makes this connection reload the schema, and a real schema change bumps
+-- the schema cookie so that every other open connection reloads it too.
 PRAGMA writable_schema = ON;
 UPDATE sqlite_schema
    SET sql = replace(sql, 'CHECK (role IN (''applicant'', ''reviewer'', ''approver'', ''admin''))',
                           'CHECK (role IN (''applicant'', ''reviewer'', ''approver'', ''planner'', ''admin''))')
  WHERE type = 'table' AND name = 'users';
-PRAGMA writable_schema = OFF;
+PRAGMA writable_schema = RESET;
 CREATE TABLE schema_reload (x INTEGER);
 DROP TABLE schema_reload;
