@@ -359,10 +359,12 @@ func (s *Server) importFacilities(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	crs, err := geo.ParseCRS(q.Get("crs"))
-	if err != nil {
-		zh, en := geo.Reasons(err)
-		return &diming.Error{Code: diming.EINVALID, Message: zh, MessageEN: en}
+	crs := geo.WGS84
+	if v := q.Get("crs"); v != "" {
+		if crs, err = geo.ParseCRS(v); err != nil {
+			zh, en := geo.Reasons(err)
+			return &diming.Error{Code: diming.EINVALID, Message: zh, MessageEN: en}
+		}
 	}
 	dry, err := boolParam(q.Get("dry_run"), "dry_run")
 	if err != nil {
