@@ -93,3 +93,45 @@ func (m *Model) Isochrone(p orb.Point, w Walk, opt IsochroneOptions) (Isochrone,
 	iso, err := IsochronePolygon(s.ReachedEdges(), limit, opt)
 	return iso, from, err
 }
+
+// FacilityIsochrone is one facility's walking isochrone.
+type FacilityIsochrone struct {
+	Facility  PlacedFacility
+	Isochrone Isochrone
+}
+
+// FacilityIsochrones returns the walking isochrone of every open (and,
+// when asked, planned) facility of the categories, for the map: the
+// 15-minute eldercare circle is FacilityIsochrones(CommunityEldercare,
+// DefaultEldercareWalk, false). Results are cached with the model.
+func (m *Model) FacilityIsochrones(cats []Category, w Walk, includePlanned bool) ([]FacilityIsochrone, error) {
+	if err := w.Validate(); err != nil {
+		return nil, err
+	}
+	key := cacheKey("isochrones", struct {
+		Cats    []Category
+		Walk    Walk
+		Planned bool
+	}{cats, w, includePlanned})
+	if v, ok := m.cache.get(key); ok {
+		return v.([]FacilityIsochrone), nil
+	}
+	var out []FacilityIsochrone
+	if m.Graph != nil {
+		s := m.Graph.AcquireSearcher()
+		defer m.Graph.ReleaseSearcher(s)
+		for _, f := range m.Select(FacilityFilter{Categories: cats, IncludePlanned: includePlanned}) {
+			if !f.OnGraph || f.Snap.Offset > MaxSnapM {
+				continue
+			}
+			s.Run([]Snap{f.Snap}, w.Metres())
+			iso, err := IsochronePolygon(s.ReachedEdges(), w.Metres(), IsochroneOptions{})
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, FacilityIsochrone{Facility: f, Isochrone: iso})
+		}
+	}
+	m.cache.put(key, out)
+	return out, nil
+}

@@ -371,3 +371,26 @@ func TestSitingHandChecked(t *testing.T) {
 		t.Errorf("the first site adds %d residents, want ≥ 170", r.Sites[0].AddedResidents)
 	}
 }
+
+func TestFacilityIsochrones(t *testing.T) {
+	st, m := smallTownModel(t)
+	isos, err := m.FacilityIsochrones(CommunityEldercare, DefaultEldercareWalk, false)
+	if err != nil || len(isos) != 1 || isos[0].Facility.ID != 1 {
+		t.Fatalf("%d isochrones, %v", len(isos), err)
+	}
+	mp := isos[0].Isochrone.Polygon
+	// Covered households stand inside the eldercare circle, the far ones outside.
+	for _, p := range []orb.Point{st.at(-500, -400), st.at(-200, -500), st.at(200, -500)} {
+		if !geo.MultiPolygonContains(mp, p) {
+			t.Errorf("%v is covered but outside the circle", p)
+		}
+	}
+	for _, p := range []orb.Point{st.at(300, 300), st.at(500, 500)} {
+		if geo.MultiPolygonContains(mp, p) {
+			t.Errorf("%v is far but inside the circle", p)
+		}
+	}
+	if _, err := m.FacilityIsochrones(CommunityEldercare, Walk{Minutes: -1, Speed: 1}, false); diming.Code(err) != diming.EINVALID {
+		t.Errorf("bad walk: %v", err)
+	}
+}
