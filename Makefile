@@ -18,6 +18,7 @@ build:
 ## test: the whole suite with -race, on SQLite and on a PostGIS this provisions itself
 test:
 	@scripts/browser.sh
+	@scripts/gdal.sh
 	@url="$$($(PG) up)" && \
 	  DIMING_TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 20m ./...
 

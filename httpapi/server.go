@@ -147,6 +147,8 @@ func New(cfg Config, store Store, model *readmodel.Holder, log *slog.Logger, pag
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	s.mountTiles(r)
+	s.mountOGC(r)
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Use(s.authenticate)
 		r.Post("/login", h(s.login))
