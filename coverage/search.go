@@ -9,19 +9,17 @@ import (
 )
 
 // Searcher runs walking searches on one graph: a multi-source Dijkstra
-// bounded by a distance, whose results stay readable until the next Run.
-// Its arrays are sized to the graph once and reset by a generation
-// counter, so repeated runs do not allocate. A Searcher is not safe for
-// concurrent use: take one per goroutine (AcquireSearcher).
+// bounded by a distance (binary heap with decrease-key), whose results
+// stay readable until the next Run. Its arrays are sized to the graph once
+// and reset by a generation counter, so repeated runs do not allocate. A
+// Searcher is not safe for concurrent use: take one per goroutine
+// (AcquireSearcher).
 type Searcher struct {
 	g *WalkingGraph
 
-	// Per node: tentative distance and nearest source, valid when
-	// seen[n] == epoch; settled when done[n] == epoch.
-	dist  []float64
-	src   []int32
-	seen  []uint32
-	done  []uint32
+	// state holds one entry per node, then (for NearestByWalk) one per
+	// target: entry NumNodes+t is target t.
+	state []searchState
 	epoch uint32
 
 	heap    []heapItem
@@ -33,14 +31,21 @@ type Searcher struct {
 	// epoch) the edges that hold a source.
 	bySource []int32
 	srcEdge  []uint32
-
-	// NearestByWalk's per-target state, grown to the largest target set.
-	tdist []float64
-	tseen []uint32
-	tdone []uint32
 }
 
-// heapItem is a heap entry: a node, or a target (node ≥ NumNodes) for
+// searchState is a node's (or target's) search state, in one place so a
+// relaxation touches one cache line: the tentative distance and nearest
+// source are valid when seen == epoch, final when done == epoch; pos is
+// its place in the heap while it is there.
+type searchState struct {
+	dist float64
+	src  int32
+	seen uint32
+	done uint32
+	pos  int32
+}
+
+// heapItem is a heap entry: a node, or a target (n ≥ NumNodes) for
 // NearestByWalk.
 type heapItem struct {
 	d float64
@@ -49,13 +54,9 @@ type heapItem struct {
 
 // NewSearcher returns a searcher for g.
 func (g *WalkingGraph) NewSearcher() *Searcher {
-	n := len(g.nodes)
 	return &Searcher{
 		g:       g,
-		dist:    make([]float64, n),
-		src:     make([]int32, n),
-		seen:    make([]uint32, n),
-		done:    make([]uint32, n),
+		state:   make([]searchState, len(g.nodes)),
 		srcEdge: make([]uint32, len(g.edges)),
 	}
 }
@@ -76,11 +77,8 @@ func (g *WalkingGraph) ReleaseSearcher(s *Searcher) {
 func (s *Searcher) begin(limit float64) {
 	s.epoch++
 	if s.epoch == 0 { // wrapped: clear the stamps once
-		clear(s.seen)
-		clear(s.done)
+		clear(s.state)
 		clear(s.srcEdge)
-		clear(s.tseen)
-		clear(s.tdone)
 		s.epoch = 1
 	}
 	s.limit = limit
@@ -90,26 +88,36 @@ func (s *Searcher) begin(limit float64) {
 	s.bySource = s.bySource[:0]
 }
 
-func (s *Searcher) push(d float64, n int32) {
-	h := append(s.heap, heapItem{d, n})
-	i := len(h) - 1
+// up moves heap item i towards the root to its place.
+func (s *Searcher) up(i int) {
+	h := s.heap
+	it := h[i]
 	for i > 0 {
 		p := (i - 1) / 2
-		if h[p].d <= d {
+		if h[p].d <= it.d {
 			break
 		}
 		h[i] = h[p]
+		s.state[h[i].n].pos = int32(i)
 		i = p
 	}
-	h[i] = heapItem{d, n}
-	s.heap = h
+	h[i] = it
+	s.state[it.n].pos = int32(i)
 }
 
+// pop removes and returns the nearest heap item. It moves the hole at the
+// root down to a leaf along the smaller children, then lets the last item
+// rise from there (Floyd's bottom-up sift): the last item is usually among
+// the farthest, so this saves a comparison per level.
 func (s *Searcher) pop() heapItem {
 	h := s.heap
 	top := h[0]
 	last := h[len(h)-1]
 	h = h[:len(h)-1]
+	s.heap = h
+	if len(h) == 0 {
+		return top
+	}
 	i := 0
 	for {
 		c := 2*i + 1
@@ -119,30 +127,38 @@ func (s *Searcher) pop() heapItem {
 		if c+1 < len(h) && h[c+1].d < h[c].d {
 			c++
 		}
-		if h[c].d >= last.d {
-			break
-		}
 		h[i] = h[c]
+		s.state[h[i].n].pos = int32(i)
 		i = c
 	}
-	if len(h) > 0 {
-		h[i] = last
-	}
-	s.heap = h
+	h[i] = last
+	s.up(i)
 	return top
 }
 
-// relax offers distance d from source src to node n.
+// relax offers distance d from source src to node (or target) n.
 func (s *Searcher) relax(n int32, d float64, src int32) {
 	if d > s.limit {
 		return
 	}
-	if s.seen[n] != s.epoch || d < s.dist[n] {
-		s.seen[n] = s.epoch
-		s.dist[n] = d
-		s.src[n] = src
-		s.push(d, n)
+	st := &s.state[n]
+	switch {
+	case st.seen != s.epoch:
+		st.seen, st.dist, st.src = s.epoch, d, src
+		s.heap = append(s.heap, heapItem{d, n})
+		s.up(len(s.heap) - 1)
+	case d < st.dist && st.done != s.epoch:
+		st.dist, st.src = d, src
+		s.heap[st.pos].d = d
+		s.up(int(st.pos))
 	}
+}
+
+// settle pops the nearest node (or target) off the heap and marks it done.
+func (s *Searcher) settle() (int32, float64) {
+	it := s.pop()
+	s.state[it.n].done = s.epoch
+	return it.n, it.d
 }
 
 // validSnap says whether p's edge exists in the graph.
@@ -174,16 +190,11 @@ func (s *Searcher) Run(sources []Snap, limit float64) {
 		return cmp.Or(cmp.Compare(sources[a].Edge, sources[b].Edge), cmp.Compare(a, b))
 	})
 	for len(s.heap) > 0 {
-		it := s.pop()
-		u := it.n
-		if s.done[u] == s.epoch || it.d > s.dist[u] {
-			continue
-		}
-		s.done[u] = s.epoch
+		u, d := s.settle()
 		s.reached = append(s.reached, u)
-		src := s.src[u]
+		src := s.state[u].src
 		for k := g.adjStart[u]; k < g.adjStart[u+1]; k++ {
-			s.relax(g.adjNode[k], it.d+g.adjLen[k], src)
+			s.relax(g.adjNode[k], d+g.adjLen[k], src)
 		}
 	}
 }
@@ -191,10 +202,10 @@ func (s *Searcher) Run(sources []Snap, limit float64) {
 // NodeDist returns the walking distance to node n from the nearest source
 // of the last Run, and false when n was not reached within the limit.
 func (s *Searcher) NodeDist(n int32) (float64, bool) {
-	if n < 0 || int(n) >= len(s.done) || s.done[n] != s.epoch || s.epoch == 0 {
+	if n < 0 || int(n) >= len(s.g.nodes) || s.state[n].done != s.epoch || s.epoch == 0 {
 		return math.Inf(1), false
 	}
-	return s.dist[n], true
+	return s.state[n].dist, true
 }
 
 // NodeSource returns the index (into Run's sources) of node n's nearest
@@ -203,7 +214,7 @@ func (s *Searcher) NodeSource(n int32) int {
 	if _, ok := s.NodeDist(n); !ok {
 		return -1
 	}
-	return int(s.src[n])
+	return int(s.state[n].src)
 }
 
 // Reached returns the nodes the last Run settled, nearest first. The slice
@@ -235,10 +246,10 @@ func (s *Searcher) DistanceTo(p Snap) (d float64, source int, ok bool) {
 	a := min(max(p.Along, 0), e.Length)
 	d, source = math.Inf(1), -1
 	if dn, ok := s.NodeDist(e.From); ok && dn+a < d {
-		d, source = dn+a, int(s.src[e.From])
+		d, source = dn+a, int(s.state[e.From].src)
 	}
 	if dn, ok := s.NodeDist(e.To); ok && dn+e.Length-a < d {
-		d, source = dn+e.Length-a, int(s.src[e.To])
+		d, source = dn+e.Length-a, int(s.state[e.To].src)
 	}
 	for _, k := range s.sourcesOn(p.Edge) {
 		q := s.sources[k]
@@ -299,7 +310,7 @@ func (s *Searcher) reachedPieces() []reachedPiece {
 	for _, u := range s.reached {
 		for k := g.adjStart[u]; k < g.adjStart[u+1]; k++ {
 			e, v := g.adjEdge[k], g.adjNode[k]
-			if s.srcEdge[e] == s.epoch || v < u && s.done[v] == s.epoch {
+			if s.srcEdge[e] == s.epoch || v < u && s.state[v].done == s.epoch {
 				continue
 			}
 			ed := g.edges[e]
@@ -405,22 +416,10 @@ func (s *Searcher) nearest(from Snap, ts *TargetSet, k int, limit float64) []Hit
 	}
 	g := s.g
 	n := int32(len(g.nodes))
-	if len(s.tdist) < len(ts.targets) {
-		s.tdist = make([]float64, len(ts.targets))
-		s.tseen = make([]uint32, len(ts.targets))
-		s.tdone = make([]uint32, len(ts.targets))
+	if need := len(g.nodes) + len(ts.targets); len(s.state) < need {
+		s.state = append(s.state, make([]searchState, need-len(s.state))...)
 	}
-	relaxTarget := func(t int32, d float64) {
-		d += ts.targets[t].Offset
-		if d > s.limit {
-			return
-		}
-		if s.tseen[t] != s.epoch || d < s.tdist[t] {
-			s.tseen[t] = s.epoch
-			s.tdist[t] = d
-			s.push(d, n+t)
-		}
-	}
+	relaxTarget := func(t int32, d float64) { s.relax(n+t, d+ts.targets[t].Offset, 0) }
 	alongOf := func(p Snap, length float64) float64 { return min(max(p.Along, 0), length) }
 	e := g.edges[from.Edge]
 	a := alongOf(from, e.Length)
@@ -429,26 +428,16 @@ func (s *Searcher) nearest(from Snap, ts *TargetSet, k int, limit float64) []Hit
 	for _, t := range ts.byEdge[ts.start[from.Edge]:ts.start[from.Edge+1]] {
 		relaxTarget(t, from.Offset+math.Abs(alongOf(ts.targets[t], e.Length)-a))
 	}
-	var hits []Hit
+	hits := make([]Hit, 0, min(k, len(ts.targets)))
 	for len(s.heap) > 0 {
-		it := s.pop()
-		if it.n >= n {
-			t := it.n - n
-			if s.tdone[t] == s.epoch || it.d > s.tdist[t] {
-				continue
-			}
-			s.tdone[t] = s.epoch
-			hits = append(hits, Hit{Target: int(t), Distance: it.d})
+		u, d := s.settle()
+		if u >= n {
+			hits = append(hits, Hit{Target: int(u - n), Distance: d})
 			if len(hits) == k {
 				break
 			}
 			continue
 		}
-		u := it.n
-		if s.done[u] == s.epoch || it.d > s.dist[u] {
-			continue
-		}
-		s.done[u] = s.epoch
 		s.reached = append(s.reached, u)
 		for j := g.adjStart[u]; j < g.adjStart[u+1]; j++ {
 			ei := g.adjEdge[j]
@@ -463,10 +452,10 @@ func (s *Searcher) nearest(from Snap, ts *TargetSet, k int, limit float64) []Hit
 					if ed.To == u {
 						w = min(w, ed.Length-at)
 					}
-					relaxTarget(t, it.d+w)
+					relaxTarget(t, d+w)
 				}
 			}
-			s.relax(g.adjNode[j], it.d+g.adjLen[j], 0)
+			s.relax(g.adjNode[j], d+g.adjLen[j], 0)
 		}
 	}
 	return hits
