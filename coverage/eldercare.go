@@ -286,4 +286,3 @@ func topN(xs []int32, n int, less func(a, b int32) bool) []int32 {
 	sort.Slice(h, func(a, b int) bool { return less(h[a], h[b]) })
 	return h
 }
-
