@@ -553,19 +553,7 @@ func (g *WalkingGraph) Snap(p orb.Point) (Snap, bool) {
 		return Snap{}, false
 	}
 	q := g.proj.Forward(p)
-	best := int32(-1)
-	g.tree.Nearby(func(bmin, bmax [2]float64, v int32, item bool) float64 {
-		if item {
-			d2, _ := segmentDist2(q, g.xy[v], g.xy[v+1])
-			return d2
-		}
-		dx := max(bmin[0]-q[0], 0, q[0]-bmax[0])
-		dy := max(bmin[1]-q[1], 0, q[1]-bmax[1])
-		return dx*dx + dy*dy
-	}, func(_, _ [2]float64, v int32, _ float64) bool {
-		best = v
-		return false
-	})
+	best := g.nearestSegment(q)
 	if best < 0 {
 		return Snap{}, false
 	}
@@ -581,6 +569,31 @@ func (g *WalkingGraph) Snap(p orb.Point) (Snap, bool) {
 	along := g.cum[best] + geo.Distance(a, at)
 	along = min(max(along, g.cum[best]), g.cum[best+1])
 	return Snap{Edge: g.vertEd[best], Along: along, Offset: geo.Distance(p, at), Point: at}, true
+}
+
+// nearestSegment returns the first vertex of the segment nearest to q
+// (projected metres). It searches boxes around q of growing size, and
+// stops when the best segment found is within the box's half width (no
+// segment outside can be nearer); most points lie within 50 m of a road.
+func (g *WalkingGraph) nearestSegment(q orb.Point) int32 {
+	best, bestD2 := int32(-1), math.Inf(1)
+	tmin, tmax := g.tree.Bounds()
+	span := max(tmax[0]-tmin[0], tmax[1]-tmin[1], 1)
+	for r := 50.0; ; r *= 4 {
+		g.tree.Search([2]float64{q[0] - r, q[1] - r}, [2]float64{q[0] + r, q[1] + r}, func(_, _ [2]float64, v int32) bool {
+			if d2, _ := segmentDist2(q, g.xy[v], g.xy[v+1]); d2 < bestD2 || d2 == bestD2 && v < best {
+				best, bestD2 = v, d2
+			}
+			return true
+		})
+		if bestD2 <= r*r {
+			return best
+		}
+		// Far from everything: one more box that holds the whole tree.
+		if dx, dy := max(tmin[0]-q[0], q[0]-tmax[0], 0), max(tmin[1]-q[1], q[1]-tmax[1], 0); r > span+dx+dy {
+			return best
+		}
+	}
 }
 
 // NodeSnap returns a Snap at node n (on one of its edges, with no offset),

@@ -186,3 +186,19 @@ func BenchmarkNewWalkingGraph(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSingleSourceSearch: the 810 m walk from one facility (an
+// isochrone's search), cycling through the 200.
+func BenchmarkSingleSourceSearch(b *testing.B) {
+	n := districtNetwork(b)
+	s := n.g.NewSearcher()
+	b.ReportAllocs()
+	reached := 0
+	for i := 0; b.Loop(); i++ {
+		s.Run(n.sources[i%len(n.sources):i%len(n.sources)+1], benchLimit)
+		reached += len(s.Reached())
+	}
+	if reached == 0 {
+		b.Fatal("nothing reached")
+	}
+}
