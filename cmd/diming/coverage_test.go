@@ -512,7 +512,7 @@ func TestCoverageImportsAndIndicatorReport(t *testing.T) {
 		Rows    int
 		Written bool
 	}
-	if code != 0 || json.Unmarshal([]byte(out[:strings.LastIndex(out, "}")+1]), &sum) != nil || sum.Rows < 1000 || !sum.Written {
+	if code != 0 || json.Unmarshal([]byte(out[strings.Index(out, "{\n"):strings.LastIndex(out, "}")+1]), &sum) != nil || sum.Rows < 1000 || !sum.Written {
 		t.Fatalf("roads: %d %+v\n%s", code, sum, out)
 	}
 	osmFile := writeFile(t, "w.osm", `<?xml version="1.0"?><osm version="0.6">

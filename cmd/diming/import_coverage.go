@@ -16,6 +16,7 @@ import (
 
 	"diming"
 	"diming/coverage"
+	"diming/gazetteer"
 	"diming/geo"
 	"diming/store/gpkg"
 )
@@ -100,7 +101,14 @@ func importCoverage(ctx context.Context, st *storeHandle, kind, file string, crs
 		ext = ".geojson"
 	}
 	actor := diming.Actor(opt.actor)
-	wctx := diming.WithReason(ctx, "导入 "+filepath.Base(file))
+	bar := newProgressBar(stderr, "写入 writing "+kind)
+	wctx := gazetteer.WithProgress(diming.WithReason(ctx, "导入 "+filepath.Base(file)), bar.set)
+	attempted := false // a write began: the bar then says how it ended
+	defer func() {
+		if attempted {
+			bar.done(sum.Written)
+		}
+	}()
 	unsupported := func(allowed string) error {
 		return diming.Errorf(diming.EINVALID, "不支持的文件类型 %q：%s 可用 %s", "unsupported file type %q: %s takes %s", ext, kind, allowed)
 	}
@@ -128,6 +136,7 @@ func importCoverage(ctx context.Context, st *storeHandle, kind, file string, crs
 		if opt.dryRun || (len(sum.Rejected) > 0 && !opt.skipInvalid) || len(fs) == 0 {
 			return sum, nil
 		}
+		attempted = true
 		if sum.Added, sum.Updated, err = st.ImportFacilities(wctx, actor, fs); err != nil {
 			return sum, err
 		}
@@ -155,6 +164,7 @@ func importCoverage(ctx context.Context, st *storeHandle, kind, file string, crs
 		if opt.dryRun || (len(sum.Rejected) > 0 && !opt.skipInvalid) || len(hs) == 0 {
 			return sum, nil
 		}
+		attempted = true
 		if sum.Added, err = st.PutHouseholds(wctx, actor, hs, opt.replace); err != nil {
 			return sum, err
 		}
@@ -190,6 +200,7 @@ func importCoverage(ctx context.Context, st *storeHandle, kind, file string, crs
 		if opt.dryRun || len(ri.Segments) == 0 {
 			return sum, nil
 		}
+		attempted = true
 		if sum.Added, err = st.PutRoadSegments(wctx, actor, ri.Segments, opt.replace); err != nil {
 			return sum, err
 		}

@@ -15,6 +15,7 @@ import (
 
 	"diming"
 	"diming/coverage"
+	"diming/gazetteer"
 )
 
 var (
@@ -265,6 +266,9 @@ func (s *Store) PutRoadSegments(ctx context.Context, actor diming.Actor, segs []
 		}
 		_, err = tx.CopyFrom(ctx, pgx.Identifier{"road_segments"}, []string{"geom", "class", "name", "source", "synthetic"},
 			pgx.CopyFromSlice(len(segs), func(i int) ([]any, error) {
+				if i%4096 == 0 {
+					gazetteer.ReportProgress(ctx, i, len(segs))
+				}
 				r := segs[i]
 				geom, err := toEWKB(r.Geometry)
 				if err != nil {
@@ -340,6 +344,9 @@ func (s *Store) PutHouseholds(ctx context.Context, actor diming.Actor, hs []cove
 		}
 		_, err = tx.CopyFrom(ctx, pgx.Identifier{"households"}, []string{"geom", "households", "residents", "aged_60", "source", "synthetic"},
 			pgx.CopyFromSlice(len(hs), func(i int) ([]any, error) {
+				if i%4096 == 0 {
+					gazetteer.ReportProgress(ctx, i, len(hs))
+				}
 				h := hs[i]
 				return []any{pointEWKB(h.Point), h.Households, h.Residents, h.Aged60, h.Source, h.Synthetic}, nil
 			}))

@@ -16,6 +16,7 @@ import (
 
 	"diming"
 	"diming/coverage"
+	"diming/gazetteer"
 )
 
 var (
@@ -321,6 +322,7 @@ func insertRows(ctx context.Context, tx *sql.Tx, table string, cols []string, n 
 				return err
 			}
 		}
+		gazetteer.ReportProgress(ctx, start, n)
 		q := prefix + one + strings.Repeat(", "+one, k-1)
 		if k < insertBatch {
 			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
@@ -338,6 +340,7 @@ func insertRows(ctx context.Context, tx *sql.Tx, table string, cols []string, n 
 			return err
 		}
 	}
+	gazetteer.ReportProgress(ctx, n, n)
 	return nil
 }
 
