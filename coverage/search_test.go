@@ -3,6 +3,7 @@ package coverage
 import (
 	"cmp"
 	"container/heap"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -524,4 +525,27 @@ func TestSearchersConcurrently(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// A facility and a household near a T of two streets: the walk from the
+// facility reaches the household along the streets, off the network at
+// both ends: 11 m + 174 m east + 277 m north + 10 m.
+func ExampleSearcher_DistanceTo() {
+	segs := []RoadSegment{
+		{ID: 1, Geometry: orb.LineString{{106.4500, 29.5800}, {106.4520, 29.5800}, {106.4540, 29.5800}}}, // about 390 m east
+		{ID: 2, Geometry: orb.LineString{{106.4520, 29.5800}, {106.4520, 29.5830}}},                      // about 330 m north
+	}
+	g, err := NewWalkingGraph(segs, GraphOptions{})
+	if err != nil {
+		panic(err)
+	}
+	facility, _ := g.Snap(orb.Point{106.4502, 29.5799})
+	household, _ := g.Snap(orb.Point{106.4521, 29.5825})
+	s := g.AcquireSearcher()
+	defer g.ReleaseSearcher(s)
+	s.Run([]Snap{facility}, 810) // 15 minutes at 0.9 m/s
+	d, _, ok := s.DistanceTo(household)
+	fmt.Printf("%d nodes, %d edges; walk %.0f m (%.0f m and %.0f m off the streets), within 810 m: %v\n",
+		g.NumNodes(), g.NumEdges(), d, facility.Offset, household.Offset, ok)
+	// Output: 4 nodes, 3 edges; walk 472 m (11 m and 10 m off the streets), within 810 m: true
 }
