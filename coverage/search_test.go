@@ -202,9 +202,9 @@ func TestSearchHandChecked(t *testing.T) {
 	}
 }
 
-// TestDistanceToSameEdge: with both ends of a long edge out of reach, a
+// TestSearchDistanceToSameEdge: with both ends of a long edge out of reach, a
 // target on the source's edge is reached straight along it.
-func TestDistanceToSameEdge(t *testing.T) {
+func TestSearchDistanceToSameEdge(t *testing.T) {
 	g := mustGraph(t, []RoadSegment{seg(1, metres(0, 0, 500, 0, 1000, 0))}, GraphOptions{})
 	src, _ := g.Snap(metres(300, 10)[0])
 	near, _ := g.Snap(metres(350, -5)[0])
@@ -234,11 +234,11 @@ func TestDistanceToSameEdge(t *testing.T) {
 	}
 }
 
-// TestDistanceToAgreesWithAccessRoads checks Run + DistanceTo against an
+// TestSearchDistanceToAgreesWithAccessRoads checks Run + DistanceTo against an
 // independent construction: the same network with each source and target
 // point joined to it by an access road (its Offset long) that meets the
 // road at the snapped point, searched node to node.
-func TestDistanceToAgreesWithAccessRoads(t *testing.T) {
+func TestSearchDistanceToAgreesWithAccessRoads(t *testing.T) {
 	segs := realRoads(t)
 	opt := GraphOptions{MergeTolerance: -1} // no merging, so the access roads cannot move
 	g := mustGraph(t, segs, opt)
@@ -309,11 +309,11 @@ func insertVertex(tb testing.TB, segs []RoadSegment, id int64, p orb.Point) []Ro
 	return nil
 }
 
-// TestReachedEdgesContract checks the pieces of ReachedEdges: at every
+// TestSearchReachedEdgesContract checks the pieces of ReachedEdges: at every
 // sampled point the contract's min(DStart+s, DEnd+(length−s)) is the
 // searcher's DistanceTo on that edge, and every reachable point is on a
 // piece.
-func TestReachedEdgesContract(t *testing.T) {
+func TestSearchReachedEdgesContract(t *testing.T) {
 	g := mustGraph(t, realRoads(t), GraphOptions{})
 	rng := newRand(17)
 	s := g.NewSearcher()
@@ -372,9 +372,9 @@ func TestReachedEdgesContract(t *testing.T) {
 	}
 }
 
-// TestReachedEdgesOnGrid samples ReachedEdges the way a consumer sees
+// TestSearchReachedEdgesOnGrid samples ReachedEdges the way a consumer sees
 // them: points along each line, snapped back onto the network.
-func TestReachedEdgesOnGrid(t *testing.T) {
+func TestSearchReachedEdgesOnGrid(t *testing.T) {
 	g := mustGraph(t, gridRoads(12, 12, 90, shapingba), GraphOptions{})
 	rng := newRand(23)
 	sources := randomSnaps(t, g, rng, 3)
@@ -419,7 +419,7 @@ func pointOnLine(ls orb.LineString, s float64) orb.Point {
 	return ls[len(ls)-1]
 }
 
-func TestNearestByWalk(t *testing.T) {
+func TestSearchNearestByWalk(t *testing.T) {
 	g := mustGraph(t, gridRoads(25, 25, 80, shapingba), GraphOptions{})
 	rng := newRand(29)
 	targets := randomSnaps(t, g, rng, 60)
