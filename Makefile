@@ -9,14 +9,15 @@ BENCHCOUNT  ?= 3
 
 ## run: the service with the demo data on the embedded store (http://127.0.0.1:8080)
 run:
-	$(GO) run ./cmd/diming serve
+	CGO_ENABLED=0 $(GO) run ./cmd/diming serve
 
 ## build: the binary in bin/
 build:
-	$(GO) build -trimpath -o bin/diming ./cmd/diming
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/diming ./cmd/diming
 
 ## test: the whole suite with -race, on SQLite and on a PostGIS this provisions itself
 test:
+	@scripts/builddeps.sh
 	@scripts/browser.sh
 	@scripts/gdal.sh
 	@url="$$($(PG) up)" && \
