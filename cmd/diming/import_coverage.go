@@ -194,7 +194,7 @@ func importCoverage(ctx context.Context, st *storeHandle, kind, file string, crs
 			}
 		}
 		sum.Rows, sum.Skipped = len(ri.Segments), ri.Skipped
-		if _, err := coverage.NewWalkingGraph(ri.Segments, coverage.GraphOptions{}); err != nil {
+		if _, err := coverage.NewWalkingGraph(ri.Segments, walkingGraphOptions); err != nil {
 			return sum, err
 		}
 		if opt.dryRun || len(ri.Segments) == 0 {

@@ -322,6 +322,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	model := readmodel.NewHolder(st, log)
 	model.Coverage = st
+	model.Graph = walkingGraphOptions
 	if model.Checks, err = checkConfig(cfg); err != nil {
 		return err
 	}
@@ -341,6 +342,12 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	return err
 }
+
+// walkingGraphOptions: surveyed and OSM road data often ends a road a few
+// centimetres short of or onto the middle of another without a shared
+// vertex; joining such ends to the line they touch (within the merge
+// tolerance) keeps T-junctions connected.
+var walkingGraphOptions = coverage.GraphOptions{JoinEndsToLines: true}
 
 // interleaved moves flags after positional arguments to the front, so
 // `diming import places FILE --crs gcj02` works as people type it.

@@ -43,6 +43,7 @@ func reportIndicators(ctx context.Context, cfg Config, log *slog.Logger, opt rep
 	defer st.Close()
 	holder := readmodel.NewHolder(st, log)
 	holder.Coverage = st
+	holder.Graph = walkingGraphOptions
 	m, err := holder.Refresh(ctx)
 	if err != nil {
 		return err
