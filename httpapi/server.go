@@ -48,6 +48,14 @@ type Config struct {
 	// Location is the bureau's time zone: it decides what "today" is for
 	// notice periods and approval dates (China Standard Time, UTC+8).
 	Location *time.Location
+	// RateLimit is how many requests a second one client address may make
+	// on average (RateBurst at once); 0 turns the limit off (the default
+	// here; `diming serve` sets 100/s with bursts of 200).
+	RateLimit float64
+	RateBurst int
+	// CORSOrigins may call the API from their pages ("*" for any); empty
+	// means same-origin only.
+	CORSOrigins []string
 }
 
 // Store is what the server needs of a store.
@@ -207,7 +215,7 @@ func New(cfg Config, store Store, model *readmodel.Holder, log *slog.Logger, pag
 		r.Mount("/", pages)
 	}
 	s.router = r
-	s.handler = s.observe(securityHeaders(r))
+	s.handler = s.observe(securityHeaders(s.cors(s.limitRate(r))))
 	return s
 }
 

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -45,6 +46,9 @@ type Config struct {
 	NoticeDays      int
 	WordListDir     string
 	BuiltUpArea     string
+	RateLimit       float64
+	RateBurst       int
+	CORSOrigins     string
 }
 
 const usage = `diming — 地名与行政区划服务 (place names and administrative divisions)
@@ -104,6 +108,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fs.StringVar(&cfg.WordListDir, "wordlists", env("DIMING_WORDLISTS", ""), "folder of word lists (leaders.txt, people.txt, foreign.txt, enterprises.txt, exaggerated.txt, …) replacing the built-in ones")
 		fs.StringVar(&cfg.BuiltUpArea, "built-up-area", env("DIMING_BUILT_UP_AREA", ""), "comma-separated division codes forming the built-up area (default: every 街道)")
 		fs.IntVar(&cfg.NoticeDays, "notice-days", int(envInt("DIMING_NOTICE_DAYS", 7)), "default public-notice (公示) period in days")
+		fs.Float64Var(&cfg.RateLimit, "rate-limit", envFloat("DIMING_RATE_LIMIT", 100), "requests a second one client address may make on average (0: no limit)")
+		fs.IntVar(&cfg.RateBurst, "rate-burst", int(envInt("DIMING_RATE_BURST", 200)), "requests one client address may make at once")
+		fs.StringVar(&cfg.CORSOrigins, "cors-origins", env("DIMING_CORS_ORIGINS", ""), "comma-separated origins allowed to call the API from their pages (* for any; empty: same-origin only)")
 	case "migrate":
 	case "import":
 		fs.StringVar(&imp.crs, "crs", "wgs84", "coordinate system of the file: wgs84, cgcs2000, gcj02 or bd09")
@@ -185,6 +192,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 func env(name, def string) string {
 	if v, ok := os.LookupEnv(name); ok && v != "" {
 		return v
+	}
+	return def
+}
+
+func envFloat(name string, def float64) float64 {
+	if f, err := strconv.ParseFloat(os.Getenv(name), 64); err == nil && f >= 0 {
+		return f
 	}
 	return def
 }
@@ -335,6 +349,12 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	hc.MaxBodyBytes = cfg.MaxBodyBytes
 	hc.StoreKind = st.kind
 	hc.NoticeDays = cfg.NoticeDays
+	hc.RateLimit, hc.RateBurst = cfg.RateLimit, cfg.RateBurst
+	for _, o := range strings.Split(cfg.CORSOrigins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			hc.CORSOrigins = append(hc.CORSOrigins, o)
+		}
+	}
 	srv := httpapi.New(hc, st, model, log, web.Handler())
 	err = srv.Serve(ctx, nil)
 	if errors.Is(err, context.Canceled) {

@@ -73,7 +73,8 @@ func startServe(t *testing.T, args ...string) string {
 	done := make(chan int, 1)
 	var out syncBuffer
 	go func() {
-		done <- run(ctx, append([]string{"serve", "--addr", addr}, args...), strings.NewReader(""), &out, &out)
+		// No rate limit unless a test asks for one (a later flag wins).
+		done <- run(ctx, append([]string{"serve", "--addr", addr, "--rate-limit", "0"}, args...), strings.NewReader(""), &out, &out)
 	}()
 	t.Cleanup(func() {
 		cancel()
