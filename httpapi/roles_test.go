@@ -53,6 +53,18 @@ var writeRoutes = map[string][]string{
 	"POST /api/v1/coverage/runs":                       {"planner", "admin"},
 }
 
+// officialReads are the read routes only officials may use (every other
+// GET route is public and must never answer 401 or 403).
+var officialReads = map[string][]string{
+	"GET /api/v1/applications":                        {"applicant", "reviewer", "approver", "admin"},
+	"GET /api/v1/applications/{id}":                   {"owner", "reviewer", "approver", "admin"},
+	"GET /api/v1/applications/{id}/attachments/{aid}": {"owner", "reviewer", "approver", "admin"},
+	"GET /api/v1/applications/{id}/comments":          {"owner", "reviewer", "approver", "admin"},
+	"GET /api/v1/boundaries/topology":                 {"reviewer", "approver", "admin"},
+	"GET /api/v1/boundaries/markers/check":            {"reviewer", "approver", "admin"},
+	"GET /api/v1/filings":                             {"reviewer", "approver", "admin"},
+}
+
 func TestRouteRoleMatrix(t *testing.T) {
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, t.TempDir())
@@ -91,9 +103,13 @@ func TestRouteRoleMatrix(t *testing.T) {
 	}
 
 	// Every write route of the router has a row in the table.
-	var found []string
+	var found, reads []string
 	_ = chi.Walk(s.router, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
-		if method == http.MethodGet || method == http.MethodHead {
+		if method == http.MethodHead {
+			return nil
+		}
+		if method == http.MethodGet {
+			reads = append(reads, method+" "+route)
 			return nil
 		}
 		key := method + " " + route
@@ -173,7 +189,58 @@ func TestRouteRoleMatrix(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d cells, %d refused as expected", cells, denied)
+	// Every read route: the official ones refuse the wrong people, the
+	// public ones refuse nobody.
+	for route := range officialReads {
+		if !hasString(reads, route) {
+			t.Errorf("officialReads lists %s, which the router does not have", route)
+		}
+	}
+	app := newApp()
+	for _, route := range reads {
+		_, pattern, _ := strings.Cut(route, " ")
+		allowed, official := officialReads[route]
+		path := strings.NewReplacer("{id}", fmt.Sprint(app), "{aid}", "1", "{code}", "500106001000", "{report}", "eldercare",
+			"{layer}", "divisions-township", "{z}", "12", "{x}", "3336", "{y}", "1706", "{fid}", "1", "{collectionId}", "facilities",
+			"{collection}", "facilities", "*", "").Replace(pattern)
+		path = strings.ReplaceAll(path, "{layer}.json", "divisions-township.json")
+		for _, who := range []string{"anonymous", "owner", "other", "reviewer", "approver", "planner", "admin"} {
+			req, _ := http.NewRequest("GET", srv.URL+path, nil)
+			if who != "anonymous" {
+				req.Header.Set("Authorization", "Bearer "+tokens[who])
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			cells++
+			got := res.StatusCode
+			switch {
+			case got >= 500:
+				t.Errorf("%s as %s: %d", route, who, got)
+			case !official:
+				if got == 401 || got == 403 {
+					t.Errorf("public %s as %s: %d", route, who, got)
+				}
+			case who == "anonymous":
+				if got != 401 {
+					t.Errorf("%s as anonymous: %d, want 401", route, got)
+				}
+				denied++
+			case hasString(allowed, who), hasString(allowed, "applicant") && (who == "owner" || who == "other"):
+				if got == 401 || got == 403 {
+					t.Errorf("%s as %s: %d, want the request let through", route, who, got)
+				}
+			default:
+				if got != 403 && !(got == 404 && who == "other") {
+					t.Errorf("%s as %s: %d, want 403", route, who, got)
+				}
+				denied++
+			}
+		}
+	}
+	t.Logf("%d cells (%d write and %d read routes × 7 callers), %d refused as expected", cells, len(writeRoutes), len(reads), denied)
 }
 
 var actionNames = map[string]bool{"file": true, "submit": true, "withdraw": true, "review": true, "notice": true, "approve": true, "publish": true, "reject": true}
