@@ -63,6 +63,7 @@ var officialReads = map[string][]string{
 	"GET /api/v1/boundaries/topology":                 {"reviewer", "approver", "admin"},
 	"GET /api/v1/boundaries/markers/check":            {"reviewer", "approver", "admin"},
 	"GET /api/v1/filings":                             {"reviewer", "approver", "admin"},
+	"GET /api/v1/me":                                  {"applicant", "reviewer", "approver", "planner", "admin"},
 }
 
 func TestRouteRoleMatrix(t *testing.T) {
