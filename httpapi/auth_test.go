@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"diming/auth"
+	"diming/httpapi"
 )
 
 func (f *fixture) user(t *testing.T, name string, role auth.Role, pw string) auth.User {
@@ -153,5 +154,34 @@ func TestLoginWithStaleCookie(t *testing.T) {
 	// Other writes with that cookie still need the token.
 	if res, _ := f.post(t, "/api/v1/checks/name", `{"name":"某路"}`, map[string]string{"Cookie": "diming_session=" + cookie}); res.StatusCode != 403 {
 		t.Fatalf("write without CSRF token: %d", res.StatusCode)
+	}
+}
+
+func TestSessionExpires(t *testing.T) {
+	f := newFixture(t, func(c *httpapi.Config) { c.SessionTTL = 1500 * time.Millisecond })
+	f.user(t, "li.si", auth.RoleReviewer, "a long enough password")
+	res, body := f.post(t, "/api/v1/login", `{"name":"li.si","password":"a long enough password"}`, nil)
+	if res.StatusCode != 200 {
+		t.Fatalf("login: %d %s", res.StatusCode, body)
+	}
+	cookies := res.Cookies()
+	me := func() int {
+		req, _ := http.NewRequest("GET", f.srv.URL+"/api/v1/me", nil)
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if got := me(); got != 200 {
+		t.Fatalf("/me within the session: %d", got)
+	}
+	time.Sleep(2 * time.Second)
+	if got := me(); got != 401 {
+		t.Fatalf("/me after the session expired: %d, want 401", got)
 	}
 }

@@ -46,7 +46,7 @@ type fixture struct {
 	model *readmodel.Holder
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T, opts ...func(*httpapi.Config)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, t.TempDir())
@@ -66,6 +66,9 @@ func newFixture(t *testing.T) *fixture {
 	}
 	cfg := httpapi.DefaultConfig()
 	cfg.StoreKind = "sqlite"
+	for _, o := range opts {
+		o(&cfg)
+	}
 	srv := httptest.NewServer(httpapi.New(cfg, st, model, log, nil).Handler())
 	t.Cleanup(func() { srv.Close(); st.Close() })
 	return &fixture{srv: srv, store: st, model: model}
