@@ -265,6 +265,11 @@ func divisionFromFeature(f SourceFeature, crs geo.CRS) (Division, map[string]boo
 		repairs[i].Line, repairs[i].Code = f.Line, code
 	}
 	d.Geometry = mp
+	// Whatever the row says must make a valid division (e.g. a name whose
+	// bytes were replaced by U+FFFD while decoding, or control characters).
+	if err := d.Validate(); err != nil {
+		return d, nil, nil, err
+	}
 	return d, given, repairs, nil
 }
 

@@ -73,3 +73,29 @@ func checkPlan(t *testing.T, rows []gazetteer.ImportRow, divs *gazetteer.Divisio
 		t.Fatalf("%d rows became %d added, %d updated, %d rejected, %d unchanged", len(rows), len(plan.Add), len(plan.Update), len(plan.Rejected), plan.Unchanged)
 	}
 }
+
+// FuzzParseDivisionsGeoJSON: division files either fail with EINVALID or
+// ETOOLARGE, or give rows that are valid divisions (after any repair) or
+// carry an error.
+func FuzzParseDivisionsGeoJSON(f *testing.F) {
+	f.Add(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"500106001000","name":"小龙坎街道"},"geometry":{"type":"Polygon","coordinates":[[[106.4,29.5],[106.5,29.5],[106.5,29.6],[106.4,29.5]]]}}]}`)
+	f.Add(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"500106001","name":"x"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]}}]}`)
+	f.Add(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":1e999},"geometry":null}]}`)
+	f.Add(`{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:3857"}},"features":[]}`)
+	f.Fuzz(func(t *testing.T, data string) {
+		rows, err := gazetteer.ParseDivisionsGeoJSON([]byte(data), geo.WGS84)
+		if err != nil {
+			if c := diming.Code(err); c != diming.EINVALID && c != diming.ETOOLARGE {
+				t.Fatalf("file error with code %s: %v", c, err)
+			}
+			return
+		}
+		for _, r := range rows {
+			if r.Err == nil {
+				if err := r.Division.Validate(); err != nil {
+					t.Fatalf("row %d accepted an invalid division: %v", r.Line, err)
+				}
+			}
+		}
+	})
+}
