@@ -55,6 +55,21 @@ lint:
 fmt:
 	gofmt -w .
 
+## maplibre: MapLibre GL JS for the map (/map): `npm ci` in web/map (pinned by its package-lock.json),
+## then its ES module files copied into web/vendor/maplibre, which the binary embeds (not in git).
+## Skipped when the copies are there and came from the current lock file; installs node/npm if missing.
+MAPLIBRE_FILES := maplibre-gl.mjs maplibre-gl-worker.mjs maplibre-gl.css
+maplibre:
+	@want="$$(sha256sum web/map/package-lock.json | cut -d' ' -f1)"; \
+	ok=1; for f in $(MAPLIBRE_FILES); do [ -s web/vendor/maplibre/$$f ] || ok=; done; \
+	if [ -n "$$ok" ] && [ "$$(cat web/vendor/maplibre/.lock.sha256 2>/dev/null)" = "$$want" ]; then exit 0; fi; \
+	command -v npm >/dev/null 2>&1 || scripts/browser.sh node; \
+	echo "maplibre: npm ci in web/map, copying maplibre-gl/dist into web/vendor/maplibre" >&2; \
+	(cd web/map && npm ci --no-audit --no-fund --loglevel=error >&2) && \
+	mkdir -p web/vendor/maplibre && \
+	for f in $(MAPLIBRE_FILES); do cp web/map/node_modules/maplibre-gl/dist/$$f web/vendor/maplibre/$$f || exit 1; done && \
+	echo "$$want" > web/vendor/maplibre/.lock.sha256
+
 ## db-up / db-url / db-down: the throwaway PostGIS cluster
 db-up:
 	@$(PG) up

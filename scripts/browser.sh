@@ -7,6 +7,7 @@
 #   - playwright-core in web/e2e/node_modules, by `npm ci` from the pinned package-lock.json,
 #     run again whenever the lock file changed since the last install.
 # Idempotent and quick when everything is there. `make test` runs it before `go test`.
+# `scripts/browser.sh node` installs only node and npm (what `make maplibre` needs to bundle the map).
 # Messages go to stderr. Without root it says what to install and exits 0 (the Go test then skips
 # loudly), except under CI=true, where anything missing is an error.
 set -euo pipefail
@@ -40,6 +41,17 @@ apt_install() {
 	apt-get install -y -qq --no-install-recommends "$@" >"$log" 2>&1 || { cat "$log" >&2; rm -f "$log"; fail "apt-get install $* failed"; }
 	rm -f "$log"
 }
+
+if [ "${1:-}" = node ]; then
+	need=()
+	command -v node >/dev/null 2>&1 || need+=(nodejs)
+	command -v npm >/dev/null 2>&1 || need+=(npm)
+	if [ ${#need[@]} -gt 0 ]; then
+		apt_install "${need[@]}"
+	fi
+	command -v npm >/dev/null 2>&1 || { say "npm is still missing"; exit 1; }
+	exit 0
+fi
 
 need=()
 [ -x "$CHROMIUM" ] || need+=(chromium)
