@@ -54,3 +54,21 @@ func FuzzParseHouseholdsGeoJSON(f *testing.F) {
 		}
 	})
 }
+
+func FuzzReadRoadsOSM(f *testing.F) {
+	f.Add(`<?xml version="1.0"?><osm version="0.6"><node id="1" lat="29.58" lon="106.40"/><node id="2" lat="29.581" lon="106.401"/><way id="10"><nd ref="1"/><nd ref="2"/><tag k="highway" v="footway"/></way></osm>`)
+	f.Add(`<osm><way id="1"><nd ref="9"/><tag k="highway" v="residential"/></way></osm>`)
+	f.Add(`<osm><node id="1" lat="95" lon="200"/><node id="2" lat="NaN" lon="1"/><way id="3"><nd ref="1"/><nd ref="2"/><tag k="highway" v="path"/></way></osm>`)
+	f.Fuzz(func(t *testing.T, in string) {
+		ri, err := ReadRoadsOSM(bytes.NewReader([]byte(in)), "xml")
+		if err != nil {
+			if diming.Code(err) == diming.EINTERNAL {
+				t.Fatalf("internal error for bad input: %v", err)
+			}
+			return
+		}
+		if _, err := NewWalkingGraph(ri.Segments, GraphOptions{}); err != nil {
+			t.Fatalf("accepted ways the graph refuses: %v", err)
+		}
+	})
+}
