@@ -204,7 +204,7 @@ var ogcCollections = []ogcCollection{
 	boundaryLineCollection(gazetteer.LevelVillage, "boundary-lines-village", "社区、村界线", "相邻社区、村之间的界线及外界线，编号为“左侧代码|右侧代码”。"),
 	{
 		ID: "markers", Title: "界桩", Description: "行政区域界线上的界桩，含与所在界线的距离。datetime 按埋设日期（set_on）筛选。",
-		Props: markerProps, Temporal: "埋设日期 set_on（按整日计，北京时间）",
+		Props: markerProps, Temporal: "埋设日期 set_on（按整日计，北京时间；未记载日期的界桩不在任何时间内）",
 		open: func(m *readmodel.Model, loc *time.Location) (ogcSource, error) {
 			mks := m.Markers
 			return ogcSource{
@@ -234,7 +234,7 @@ var ogcCollections = []ogcCollection{
 	},
 	{
 		ID: "facilities", Title: "公共服务设施", Description: "养老、社区服务、彩票、殡葬等公共服务设施（含规划和已关闭的，见 status）。datetime 按启用日期（opened_on）筛选。",
-		Props: facilityProps, Temporal: "启用日期 opened_on（按整年或整日计，北京时间）",
+		Props: facilityProps, Temporal: "启用日期 opened_on（按整年或整日计，北京时间；未记载日期的设施不在任何时间内）",
 		open: func(m *readmodel.Model, loc *time.Location) (ogcSource, error) {
 			cm := m.Coverage
 			if cm == nil {
