@@ -5,7 +5,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHTIME   ?= 2s
 BENCHCOUNT  ?= 3
 
-.PHONY: run build test test-short bench fuzz lint fmt db-up db-down db-url clean
+.PHONY: run build test test-short bench load fuzz lint fmt db-up db-down db-url clean
 
 ## run: the service with the demo data on the embedded store (http://127.0.0.1:8080)
 run:
@@ -35,6 +35,10 @@ bench:
 	  | tee .data/bench.out
 	$(GO) run ./internal/benchtable -o docs/benchmarks.md < .data/bench.out
 	@cat docs/benchmarks.md
+
+## load: 60 s (LOADTIME) of mixed public traffic against a local server on the demo data; writes docs/benchmarks.md
+load:
+	@scripts/load.sh
 
 ## fuzz: every fuzz target for FUZZTIME each (default 30s)
 FUZZTIME ?= 30s

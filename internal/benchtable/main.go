@@ -66,6 +66,9 @@ func main() {
 	}
 }
 
+// The markers around the load section that internal/loadgen writes.
+const loadBegin, loadEnd = "<!-- load:begin -->", "<!-- load:end -->"
+
 func run(in io.Reader, out, cmd string) error {
 	samples := map[string]*sample{}
 	var order []string
@@ -154,6 +157,13 @@ func run(in io.Reader, out, cmd string) error {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", strings.TrimPrefix(name, "Benchmark"), human(median(s.ns)), count(s.bytes), count(s.allocs), strings.Join(other, ", "))
 	}
 	b.WriteString("\n" + notes)
+	// The load test's section (written by internal/loadgen) stays.
+	if old, err := os.ReadFile(out); err == nil {
+		text := string(old)
+		if i, j := strings.Index(text, loadBegin), strings.Index(text, loadEnd); i >= 0 && j > i {
+			b.WriteString("\n" + text[i:j+len(loadEnd)] + "\n")
+		}
+	}
 	if err := os.MkdirAll(dir(out), 0o755); err != nil {
 		return err
 	}

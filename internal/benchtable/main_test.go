@@ -36,3 +36,18 @@ PASS
 		t.Error("no results should be an error, not an empty table")
 	}
 }
+
+func TestKeepsTheLoadSection(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "b.md")
+	load := loadBegin + "\n## Load (`make load`)\n\n**21000 requests/s**\n" + loadEnd
+	if err := os.WriteFile(out, []byte("# Benchmarks\n\nold table\n\n"+load+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(strings.NewReader("BenchmarkX-2  10  100 ns/op\n"), out, "make bench"); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(out)
+	if s := string(b); !strings.Contains(s, load) || strings.Contains(s, "old table") || !strings.Contains(s, "| X | 100 ns |") {
+		t.Errorf("rewritten file:\n%s", s)
+	}
+}
