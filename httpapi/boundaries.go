@@ -48,11 +48,7 @@ func (s *Server) boundaryLines(w http.ResponseWriter, r *http.Request) error {
 		if code != "" && l.LeftCode != code && l.RightCode != code {
 			continue
 		}
-		f := geojson.NewFeature(l.Geometry)
-		f.ID = l.ID
-		f.Properties = geojson.Properties{"id": l.ID, "level": l.Level, "left_code": l.LeftCode, "right_code": l.RightCode,
-			"left_name": l.LeftName, "right_name": l.RightName, "length_m": l.LengthM, "outer": l.RightCode == ""}
-		fc.Append(f)
+		fc.Append(boundaryLineFeature(l))
 	}
 	return writeJSON(w, http.StatusOK, geoJSONType, fc)
 }
