@@ -72,8 +72,8 @@ const I18N = {
     ind_eldercare_share: '15 分钟步行可达养老设施的户数比例',
     ind_aged_60_share: '15 分钟步行可达养老设施的 60 岁以上老人比例',
     ind_area_per_100: '每百户社区综合服务设施面积（目标 30 平方米）',
-    ind_lottery_share: '10 分钟步行可达福彩网点的居民比例',
-    ind_funeral_walk_m: '到最近殡葬服务点的步行距离',
+    ind_lottery_share: '10 分钟步行可达福彩网点的户数比例',
+    ind_funeral_walk_m: '到最近治丧点的步行距离',
     legendTitle: '图例', legendNoData: '无数据', legendNoArea: '无数据（无户数或无设施）', legendUnreachable: '无法步行到达或无数据',
     lgCircle: '15 分钟养老服务圈（步行 810 米范围）', lgSearch: '搜索结果',
     reportsTitle: '报告与导出',
@@ -102,8 +102,8 @@ const I18N = {
     mean_eldercare_share: v => `本村、社区 ${v} 的住户步行 15 分钟内可到达养老服务设施。`,
     mean_aged_60_share: v => `本村、社区 ${v} 的 60 岁以上老人步行 15 分钟内可到达养老服务设施。`,
     mean_area_per_100: (v, met) => `每百户拥有社区综合服务设施 ${v}，规划目标 30 平方米：${met ? '达标' : '未达标'}。`,
-    mean_lottery_share: v => `本村、社区 ${v} 的居民步行 10 分钟内可到达福利彩票销售网点。`,
-    mean_funeral_walk_m: v => `从本村、社区沿道路步行到最近的殡葬服务点约 ${v}。`,
+    mean_lottery_share: v => `本村、社区 ${v} 的住户步行 10 分钟内可到达福利彩票销售网点。`,
+    mean_funeral_walk_m: v => `从本村、社区沿道路步行到最近的治丧点约 ${v}。`,
     noValue: '该指标在本村、社区没有数据。',
     eldercareHere: n => `本村、社区有养老服务设施 ${n} 个。`, lotteryHere: n => `本村、社区有福彩网点 ${n} 个。`,
     networkError: '无法连接服务，请检查网络后重试。',
@@ -111,6 +111,7 @@ const I18N = {
     badResponse: '服务返回的内容无法解析。',
     pct: v => `${v}%`, m2: v => `${v} 平方米`, km: v => `${v} 千米`, m: v => `${v} 米`,
     below: v => `低于 ${v}`, from: (a, b) => `${a}–${b}`, atLeast: v => `${v} 及以上`, full: '100%（全覆盖）',
+    zoomIn: z => `（放大到 ${z} 级显示）`,
     toUnder100: v => `${v} 至不足 100%`, withMet: (s, met) => `${s}（${met ? '达标' : '未达标'}）`,
   },
   en: {
@@ -131,8 +132,8 @@ const I18N = {
     ind_eldercare_share: 'Households within a 15-minute walk of eldercare',
     ind_aged_60_share: 'Residents aged 60+ within a 15-minute walk of eldercare',
     ind_area_per_100: 'Community service floor area per 100 households (target 30 m²)',
-    ind_lottery_share: 'Residents within a 10-minute walk of a lottery outlet',
-    ind_funeral_walk_m: 'Walk to the nearest funeral service point',
+    ind_lottery_share: 'Households within a 10-minute walk of a lottery outlet',
+    ind_funeral_walk_m: 'Walk to the nearest mourning point',
     legendTitle: 'Legend', legendNoData: 'No data', legendNoArea: 'No data (no households or no facility)', legendUnreachable: 'Not reachable on foot, or no data',
     lgCircle: '15-minute eldercare circle (810 m walk)', lgSearch: 'Search result',
     reportsTitle: 'Reports and export',
@@ -161,8 +162,8 @@ const I18N = {
     mean_eldercare_share: v => `${v} of the households here live within a 15-minute walk of an eldercare facility.`,
     mean_aged_60_share: v => `${v} of the residents aged 60+ here live within a 15-minute walk of an eldercare facility.`,
     mean_area_per_100: (v, met) => `${v} of community service floor area per 100 households; the plan's target is 30 m²: ${met ? 'met' : 'not met'}.`,
-    mean_lottery_share: v => `${v} of the residents here live within a 10-minute walk of a welfare-lottery outlet.`,
-    mean_funeral_walk_m: v => `The nearest funeral service point is about ${v} away on foot.`,
+    mean_lottery_share: v => `${v} of the households here live within a 10-minute walk of a welfare-lottery outlet.`,
+    mean_funeral_walk_m: v => `The nearest mourning point (治丧点) is about ${v} away on foot.`,
     noValue: 'No value for this indicator here.',
     eldercareHere: n => `${n} eldercare facilit${n === 1 ? 'y' : 'ies'} here.`, lotteryHere: n => `${n} lottery outlet${n === 1 ? '' : 's'} here.`,
     networkError: 'Cannot reach the service; check the network and try again.',
@@ -170,6 +171,7 @@ const I18N = {
     badResponse: 'The service\'s answer could not be read.',
     pct: v => `${v}%`, m2: v => `${v} m²`, km: v => `${v} km`, m: v => `${v} m`,
     below: v => `under ${v}`, from: (a, b) => `${a}–${b}`, atLeast: v => `${v} or more`, full: '100% (full coverage)',
+    zoomIn: z => ` (from zoom ${z})`,
     toUnder100: v => `${v} to under 100%`, withMet: (s, met) => `${s} (${met ? 'met' : 'not met'})`,
   },
 };
@@ -308,7 +310,7 @@ function buildStyle(indicator) {
   });
   const label = (src, id, extra) => {
     const s = text(extra.size, extra.color);
-    const def = { id, type: 'symbol', minzoom: extra.minzoom || 0, layout: { ...s.layout, 'text-field': ['get', 'name'], ...extra.layout }, paint: s.paint };
+    const def = { id, type: 'symbol', minzoom: extra.minzoom || 0, maxzoom: extra.maxzoom || 24, layout: { ...s.layout, 'text-field': ['get', 'name'], ...extra.layout }, paint: s.paint };
     if (extra.filter) def.filter = extra.filter;
     return lyr(src, def);
   };
@@ -347,9 +349,11 @@ function buildStyle(indicator) {
         } }),
       { id: 'search-hit', type: 'circle', source: 'search-hit',
         paint: { 'circle-color': '#b3261e', 'circle-radius': 8, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 3 } },
-      label('divisions-village', 'village-label', { size: 11, minzoom: 12.5, color: '#495057' }),
+      // Area names are placed once per tile a polygon touches: shown only while
+      // the tiles are large; deeper, the place-name layer names them.
+      label('divisions-village', 'village-label', { size: 11, minzoom: 12.5, maxzoom: 15, color: '#495057' }),
       label('places', 'places-label', { size: 12, minzoom: 13.5, color: '#1c3d5a', filter: ['!=', ['slice', ['coalesce', ['get', 'category'], ''], 0, 2], '04'] }),
-      label('divisions-township', 'township-label', { size: 14, color: '#5c2b25', layout: { 'text-allow-overlap': false } }),
+      label('divisions-township', 'township-label', { size: 14, maxzoom: 13.5, color: '#5c2b25' }),
       { id: 'search-label', type: 'symbol', source: 'search-hit',
         layout: { 'text-field': ['get', 'name'], 'text-font': FONT, 'text-size': 14, 'text-offset': [0, 1.3], 'text-anchor': 'top' },
         paint: { 'text-color': '#b3261e', 'text-halo-color': '#ffffff', 'text-halo-width': 2 } },
@@ -432,6 +436,32 @@ function renderLegend() {
 }
 const isOn = key => { const el = document.querySelector(`input[data-layer="${key}"]`); return !!(el && el.checked); };
 
+// ---------------------------------------------------------------- zoom hints
+// The tiles of some layers start at a deeper zoom (their TileJSON minzoom,
+// e.g. facilities from 11): a switch whose layers cannot show at this zoom
+// says from which zoom they do.
+function minZoomOf(layerIds) {
+  let need = Infinity; // the shallowest zoom at which one of the layers shows
+  for (const id of layerIds) {
+    const l = map.getLayer(id);
+    if (!l) continue;
+    const src = map.getSource(l.source);
+    need = Math.min(need, Math.max(l.minzoom || 0, (src && src.minzoom) || 0));
+  }
+  return need === Infinity ? 0 : need;
+}
+function updateZoomHints() {
+  const z = map.getZoom();
+  const hint = (el, need) => {
+    let span = el.querySelector(':scope > .zoomin');
+    if (z + 1e-6 >= need) { if (span) span.remove(); return; }
+    if (!span) { span = h('span', { class: 'zoomin' }); el.append(span); }
+    span.textContent = t('zoomIn', Math.ceil(need * 10) / 10);
+  };
+  for (const el of document.querySelectorAll('input[data-layer]')) hint(el.parentElement, minZoomOf(SWITCHES[el.dataset.layer]));
+  hint($('facility-switches').querySelector('legend'), minZoomOf(['facilities']));
+}
+
 // ---------------------------------------------------------------- map state
 function setVisibility(key) {
   const vis = isOn(key) ? 'visible' : 'none';
@@ -506,7 +536,7 @@ function popupContent(f) {
       if (ind.id.startsWith('eldercare') || ind.id.startsWith('aged')) lines.push(h('p', {}, t('eldercareHere', Number(p.eldercare_facilities || 0))));
       if (ind.id === 'lottery_share') lines.push(h('p', {}, t('lotteryHere', Number(p.lottery_outlets || 0))));
       return h('div', { class: 'pop', 'data-kind': 'indicator', 'data-indicator': ind.id }, h('h3', {}, p.name),
-        dl([[t('ind_' + ind.id), present ? formatValue(ind, Number(v)) : '—']]), lines);
+        h('p', { class: 'ind-name' }, t('ind_' + ind.id)), h('p', { class: 'ind-value' }, present ? formatValue(ind, Number(v)) : '—'), lines);
     }
     default: // divisions
       return h('div', { class: 'pop', 'data-kind': 'division', 'data-code': p.code }, h('h3', {}, p.name),
@@ -614,6 +644,7 @@ function applyLang() {
   if (townships.length) renderTownshipSelect();
   if (map) {
     renderLegend();
+    updateZoomHints();
     if (popup && popupFeature && popup.isOpen()) popup.setDOMContent(popupContent(popupFeature.f));
   }
 }
@@ -673,6 +704,8 @@ async function start() {
   applyTownshipFilter();
   document.body.dataset.indicator = indicator.id;
   renderLegend();
+  updateZoomHints();
+  map.on('zoomend', updateZoomHints);
   await loadFallbacks();
   map.once('idle', () => {
     document.body.dataset.ready = '1';
