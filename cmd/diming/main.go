@@ -65,6 +65,8 @@ usage:
   diming report indicators --format json|csv|xlsx -o FILE|- [--include-planned] [--minutes 15] [--speed 0.9]
   diming user add --name NAME --role applicant|reviewer|approver|planner|admin [--display-name 张三]   (password on stdin)
   diming token create --user NAME [--label TEXT] [--expires 90d|never]                        (prints the token once)
+  diming migrate-store --from DIR --to URL      move a pilot's embedded store into an empty PostGIS database, verified
+  diming backup --to FILE [--data-dir DIR]      a consistent copy of the embedded store while it is in use (PostGIS: pg_dump -Fc)
 
 Without --database-url the embedded SQLite store in --data-dir is used.
 Environment: DIMING_ADDR, DIMING_DATA_DIR, DIMING_DATABASE_URL, DIMING_LOG_LEVEL (debug|info|warn|error),
@@ -99,6 +101,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var imp importOptions
 	var acct accountOptions
 	var rep reportOptions
+	var ms migrateStoreOptions
+	var backupTo string
 	switch cmd {
 	case "serve":
 		fs.StringVar(&cfg.Addr, "addr", env("DIMING_ADDR", "127.0.0.1:8080"), "listen address")
@@ -128,6 +132,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fs.StringVar(&acct.name, "user", "", "account name")
 		fs.StringVar(&acct.label, "label", "", "what the token is for")
 		fs.StringVar(&acct.expires, "expires", "90d", "lifetime: e.g. 90d, 12h, or never")
+	case "migrate-store":
+		fs.StringVar(&ms.from, "from", "", "the pilot's data folder (holding diming.db)")
+		fs.StringVar(&ms.to, "to", "", "URL of the new, empty PostGIS database")
+	case "backup":
+		fs.StringVar(&backupTo, "to", "", "the backup file to write (must not exist)")
 	case "demo":
 		fs.StringVar(&geojsonOut, "geojson", "", "also write the demo divisions to this GeoJSON file")
 	case "report indicators":
@@ -173,6 +182,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "import":
 		imp.actor = "cli:" + strings.TrimPrefix(imp.actor, "cli:")
 		err = importCmd(ctx, cfg, log, positional[0], positional[1], imp, stdout, stderr)
+	case "migrate-store":
+		err = migrateStore(ctx, log, ms, stdout, stderr)
+	case "backup":
+		err = backupStore(ctx, cfg, log, backupTo, stdout)
 	case "demo":
 		err = loadDemo(ctx, cfg, log, geojsonOut)
 	case "report indicators":
