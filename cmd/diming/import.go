@@ -88,7 +88,7 @@ func importPlaces(ctx context.Context, st *storeHandle, file string, crs geo.CRS
 	if err != nil {
 		return sum, diming.Wrap(err, diming.EINVALID, "无法读取文件 %s", "cannot read file %s", file)
 	}
-	if info.IsDir() || info.Size() > gazetteer.MaxImportBytes {
+	if !info.Mode().IsRegular() || info.Size() > gazetteer.MaxImportBytes {
 		return sum, diming.Errorf(diming.ETOOLARGE, "%s 不是文件或超过 %d MB", "%s is not a file or is larger than %d MB", file, gazetteer.MaxImportBytes>>20)
 	}
 	data, err := os.ReadFile(file)

@@ -42,7 +42,7 @@ func readImportFile(file string) ([]byte, error) {
 		return nil, diming.Wrap(err, diming.EINVALID, "无法读取文件 %s", "cannot read file %s", file)
 	}
 	const maxBytes = 2 << 30
-	if info.IsDir() || info.Size() > maxBytes {
+	if !info.Mode().IsRegular() || info.Size() > maxBytes {
 		return nil, diming.Errorf(diming.ETOOLARGE, "%s 不是文件或超过 %d MB", "%s is not a file or is larger than %d MB", file, maxBytes>>20)
 	}
 	data, err := os.ReadFile(file)

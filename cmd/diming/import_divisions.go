@@ -31,7 +31,7 @@ func importDivisionsLayer(ctx context.Context, st *storeHandle, file, layer stri
 	if err != nil {
 		return sum, diming.Wrap(err, diming.EINVALID, "无法读取文件 %s", "cannot read file %s", file)
 	}
-	if info.IsDir() || info.Size() > gazetteer.MaxImportBytes {
+	if !info.Mode().IsRegular() || info.Size() > gazetteer.MaxImportBytes {
 		return sum, diming.Errorf(diming.ETOOLARGE, "%s 不是文件或超过 %d MB", "%s is not a file or is larger than %d MB", file, gazetteer.MaxImportBytes>>20)
 	}
 	rows, err := readDivisionRows(ctx, file, layer, crs, stderr)
