@@ -5,18 +5,18 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHTIME   ?= 2s
 BENCHCOUNT  ?= 3
 
-.PHONY: run build test test-short bench load fuzz lint fmt db-up db-down db-url clean
+.PHONY: run build test test-short bench load fuzz lint fmt db-up db-down db-url clean maplibre
 
 ## run: the service with the demo data on the embedded store (http://127.0.0.1:8080)
-run:
+run: maplibre
 	CGO_ENABLED=0 $(GO) run ./cmd/diming serve
 
 ## build: the binary in bin/
-build:
+build: maplibre
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/diming ./cmd/diming
 
 ## test: the whole suite with -race, on SQLite and on a PostGIS this provisions itself
-test:
+test: maplibre
 	@scripts/builddeps.sh
 	@scripts/browser.sh
 	@scripts/gdal.sh
