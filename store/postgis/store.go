@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/puddle/v2"
 
 	"diming"
 	"diming/migrations"
@@ -45,6 +48,14 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	if cfg.MaxConns > 0 {
 		pc.MaxConns = cfg.MaxConns
+	}
+	// After an outage the pool heals by itself: a connection idle for more
+	// than a second is pinged when acquired and replaced when the ping
+	// fails (pgxpool's default). The ping gets its own short timeout, so a
+	// connection that went silent (a network partition) is dropped in time
+	// to retry on a fresh one instead of using up the caller's deadline.
+	if pc.PingTimeout == 0 {
+		pc.PingTimeout = 2 * time.Second
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
@@ -164,7 +175,10 @@ func unknownSchema(current, latest int) error {
 }
 
 // classify turns a database error into a *diming.Error by SQLSTATE and
-// connection state, never by message text.
+// connection state, never by message text. Every sign that PostGIS cannot be
+// reached (connection refused or reset, the server shutting down, a closed
+// connection or pool, a timeout) is EUNAVAILABLE, which the API answers with
+// 503 and a message to try again later.
 func classify(err error, zh, en string) error {
 	if err == nil {
 		return nil
@@ -176,27 +190,52 @@ func classify(err error, zh, en string) error {
 	mk := func(code diming.ErrorCode, zhWhy, enWhy string) error {
 		return &diming.Error{Code: code, Message: zh + "：" + zhWhy, MessageEN: en + ": " + enWhy, Err: err}
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return mk(diming.EUNAVAILABLE, "数据库超时或请求被取消", "the database timed out or the request was cancelled")
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err) {
+		return mk(diming.EUNAVAILABLE, "数据库响应超时或请求被取消，请稍后重试",
+			"the database timed out or the request was cancelled; please try again later")
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
+		class := pe.Code[:min(2, len(pe.Code))]
 		switch {
 		case pe.Code == "23505":
 			return mk(diming.ECONFLICT, "记录已存在", "the record exists already")
 		case pe.Code == "42501":
 			return mk(diming.EFORBIDDEN, "不允许的操作（审计日志只能追加）", "not allowed (the audit log is append-only)")
-		case pe.Code[:2] == "23" || pe.Code[:2] == "22":
+		case class == "23" || class == "22":
 			return mk(diming.EINVALID, "数据不符合约束", "the data breaks a constraint")
-		case pe.Code[:2] == "08" || pe.Code[:2] == "53" || pe.Code[:2] == "57" || pe.Code == "40001" || pe.Code == "40P01":
-			return mk(diming.EUNAVAILABLE, "PostGIS 暂不可用", "PostGIS is unavailable")
+		case pe.Code == "40001" || pe.Code == "40P01":
+			return mk(diming.EUNAVAILABLE, "与其他修改冲突，请重试", "clashed with a concurrent change; please try again")
+		case class == "08" || class == "53" || class == "57" || class == "58":
+			// 08 connection exception, 53 insufficient resources, 57 operator
+			// intervention (57P01 admin shutdown, 57P02 crash shutdown, 57P03
+			// cannot connect now, 57014 statement timeout), 58 system error.
+			return mk(diming.EUNAVAILABLE, "PostGIS 数据库暂不可用（SQLSTATE "+pe.Code+"），请稍后重试",
+				"the PostGIS database is unavailable (SQLSTATE "+pe.Code+"); please try again later")
 		}
 		return fmt.Errorf("postgis: %s: %w", en, err)
 	}
-	var ne net.Error
-	var ce *pgconn.ConnectError
-	if errors.As(err, &ne) || errors.As(err, &ce) || pgconn.SafeToRetry(err) || errors.Is(err, pgx.ErrTxClosed) {
-		return mk(diming.EUNAVAILABLE, "无法连接 PostGIS", "cannot reach PostGIS")
+	if errors.Is(err, puddle.ErrClosedPool) {
+		return mk(diming.EUNAVAILABLE, "数据库连接池已关闭（服务正在停止），请稍后重试",
+			"the database connection pool is closed (the service is stopping); please try again later")
+	}
+	if unreachable(err) {
+		return mk(diming.EUNAVAILABLE, "无法连接 PostGIS 数据库（连接被拒绝或中断），请稍后重试",
+			"cannot reach the PostGIS database (connection refused or broken); please try again later")
 	}
 	return fmt.Errorf("postgis: %s: %w", en, err)
+}
+
+// unreachable reports whether err says the connection to the database
+// failed or was lost, as pgx and the net package return it: a failed
+// connect, a network error (refused, reset, broken pipe), the server closing
+// the connection mid-message (EOF), a connection already closed.
+func unreachable(err error) bool {
+	var ne net.Error
+	var ce *pgconn.ConnectError
+	return errors.As(err, &ne) || errors.As(err, &ce) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, pgx.ErrTxClosed) ||
+		pgconn.SafeToRetry(err)
 }
