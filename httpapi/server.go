@@ -3,9 +3,12 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -99,6 +102,7 @@ type Server struct {
 	metrics      *metrics
 	handler      http.Handler
 	router       chi.Router
+	health       storeHealth
 }
 
 // New builds the server and its routes. Static pages are mounted from web.
@@ -268,41 +272,116 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	_ = writeJSON(w, http.StatusOK, "", map[string]string{"status": "ok"})
 }
 
+// readiness is the body of /readyz.
+type readiness struct {
+	// Status is "ready" or "not ready"; Reason and ReasonEN say why not
+	// and what still works.
+	Status    string         `json:"status"`
+	Reason    string         `json:"reason,omitempty"`
+	ReasonEN  string         `json:"reason_en,omitempty"`
+	Store     storeReadiness `json:"store"`
+	ReadModel modelReadiness `json:"read_model"`
+	Divisions int            `json:"divisions"`
+	BuiltAt   string         `json:"built_at,omitempty"`
+}
+
+// storeReadiness is the store's part of /readyz.
+type storeReadiness struct {
+	OK       bool   `json:"ok"`
+	Kind     string `json:"kind"`
+	Detail   string `json:"detail,omitempty"`
+	DetailEN string `json:"detail_en,omitempty"`
+	// DownSince is when readiness first found the store unreachable in the
+	// current outage.
+	DownSince string `json:"down_since,omitempty"`
+}
+
+// modelReadiness is the read model's part of /readyz: whether queries are
+// being served and from which data.
+type modelReadiness struct {
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail,omitempty"`
+	// DataVersion is the store's change mark the model was built at.
+	DataVersion int64  `json:"data_version,omitempty"`
+	BuiltAt     string `json:"built_at,omitempty"`
+	// AgeSeconds is how long ago the model was built: the data it serves
+	// is at least as new as that (it is rebuilt only when the data changes).
+	AgeSeconds float64 `json:"age_seconds,omitempty"`
+}
+
+// storeHealth remembers the outcome of the last readiness check, so the
+// log says once when the store goes away and once when it is back.
+type storeHealth struct {
+	mu        sync.Mutex
+	downSince time.Time // zero while reachable
+}
+
+// readyz: GET /readyz. 200 when the store answers and the read model is
+// built; otherwise 503 with the reason. While the store is unreachable the
+// service keeps answering queries from the read model (whose version and
+// age are shown) and refuses writes with 503.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	type part struct {
-		OK     bool   `json:"ok"`
-		Detail string `json:"detail,omitempty"`
-	}
-	body := struct {
-		Status    string `json:"status"`
-		Store     part   `json:"store"`
-		ReadModel part   `json:"read_model"`
-		Divisions int    `json:"divisions"`
-		BuiltAt   string `json:"built_at,omitempty"`
-	}{Status: "ready"}
+	body := readiness{Status: "ready", Store: storeReadiness{OK: true, Kind: s.cfg.StoreKind}}
+	now := time.Now()
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
-	if err := s.store.Ping(ctx); err != nil {
-		zh, _ := diming.Messages(err)
-		body.Store = part{Detail: s.cfg.StoreKind + "：" + zh}
-		logger(r.Context()).Warn("readiness: store unreachable", "err", err)
-	} else {
-		body.Store = part{OK: true, Detail: s.cfg.StoreKind}
+	storeErr := s.store.Ping(ctx)
+	downSince := s.noteStoreHealth(now, storeErr)
+	if storeErr != nil {
+		zh, en := diming.Messages(storeErr)
+		body.Store = storeReadiness{Kind: s.cfg.StoreKind, Detail: zh, DetailEN: en, DownSince: downSince.UTC().Format(time.RFC3339)}
+		logger(r.Context()).Debug("readiness: store unreachable", "err", storeErr)
 	}
-	if m := s.model.Load(); m != nil {
-		body.ReadModel = part{OK: true}
+	m := s.model.Load()
+	if m != nil {
+		age := now.Sub(m.BuiltAt)
+		body.ReadModel = modelReadiness{OK: true, DataVersion: m.ChangeMark, BuiltAt: m.BuiltAt.UTC().Format(time.RFC3339),
+			AgeSeconds: math.Round(age.Seconds()*10) / 10}
 		body.Divisions = m.Divisions.Len()
-		body.BuiltAt = m.BuiltAt.UTC().Format(time.RFC3339)
+		body.BuiltAt = body.ReadModel.BuiltAt
 	} else {
-		body.ReadModel = part{Detail: "内存读模型尚未建立 / read model not built yet"}
+		body.ReadModel.Detail = "内存读模型尚未建立 / read model not built yet"
+	}
+	switch {
+	case m == nil:
+		body.Reason = "服务正在启动：内存读模型尚未建立，暂不能提供查询"
+		body.ReasonEN = "starting: the in-memory read model is not built yet, queries cannot be answered"
+	case storeErr != nil:
+		age := now.Sub(m.BuiltAt).Round(time.Second)
+		body.Reason = fmt.Sprintf("数据库（%s）无法访问：写入暂停（返回 503），查询仍由内存读模型提供（数据版本 %d，建于 %s 前）",
+			s.cfg.StoreKind, m.ChangeMark, age)
+		body.ReasonEN = fmt.Sprintf("the store (%s) is unreachable: writes are refused with 503, queries are still served from the in-memory read model (data version %d, built %s ago)",
+			s.cfg.StoreKind, m.ChangeMark, age)
 	}
 	status := http.StatusOK
-	if !body.Store.OK || !body.ReadModel.OK {
+	if storeErr != nil || m == nil {
 		body.Status = "not ready"
 		status = http.StatusServiceUnavailable
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	_ = writeJSON(w, status, "", body)
+}
+
+// noteStoreHealth records the outcome of a store check and logs the
+// transitions: the first failure (with what still works) and the recovery.
+// It returns when the current outage began (zero when the store is up).
+func (s *Server) noteStoreHealth(now time.Time, err error) time.Time {
+	s.health.mu.Lock()
+	defer s.health.mu.Unlock()
+	switch {
+	case err != nil && s.health.downSince.IsZero():
+		s.health.downSince = now
+		var version int64
+		if m := s.model.Load(); m != nil {
+			version = m.ChangeMark
+		}
+		s.log.Warn("store unreachable: writes get 503, queries are served from the read model",
+			"store", s.cfg.StoreKind, "data_version", version, "err", err)
+	case err == nil && !s.health.downSince.IsZero():
+		s.log.Info("store reachable again", "store", s.cfg.StoreKind, "down_for", now.Sub(s.health.downSince).Round(time.Millisecond))
+		s.health.downSince = time.Time{}
+	}
+	return s.health.downSince
 }
 
 // currentModel returns the read model or an unavailable error before the
