@@ -34,7 +34,35 @@ type Model struct {
 	// CoverageMark is the change mark of the data Coverage was built from.
 	CoverageMark int64
 	roadsMark    int64
-	bounds       boundaries
+	// marks holds the change mark of each of TrackedEntities, read before
+	// the data was loaded (see MarkOf).
+	marks  map[string]int64
+	bounds boundaries
+}
+
+// TrackedEntities are the audit entities whose change marks a Model records
+// one by one, so that caches built from it (vector tiles) can tell which of
+// their parts a change touched.
+var TrackedEntities = []string{"division", "place", "marker",
+	coverage.EntityFacility, coverage.EntityRoads, coverage.EntityHouseholds}
+
+// MarkOf returns the data version of the given audit entities in this
+// model: the newest change mark among them. Audit ids grow with every
+// committed change, so the value changes whenever any of the entities
+// changed and stays put when only others did. The marks are read before the
+// data is loaded, so the model holds at least the changes a mark names. An
+// entity that is not tracked, or a store that cannot tell entities apart,
+// gives the store-wide ChangeMark (any change counts).
+func (m *Model) MarkOf(entities ...string) int64 {
+	var v int64
+	for _, e := range entities {
+		mark, ok := m.marks[e]
+		if !ok {
+			return m.ChangeMark
+		}
+		v = max(v, mark)
+	}
+	return v
 }
 
 // CoverageStore is what the coverage part of the model is read from.
@@ -83,6 +111,10 @@ func (h *Holder) Refresh(ctx context.Context) (*Model, error) {
 		return cur, nil
 	}
 	start := time.Now()
+	marks, err := h.entityMarks(ctx)
+	if err != nil {
+		return h.Load(), err
+	}
 	ds, err := h.store.Divisions(ctx, gazetteer.DivisionFilter{})
 	if err != nil {
 		return h.Load(), fmt.Errorf("readmodel: load divisions: %w", err)
@@ -98,7 +130,7 @@ func (h *Holder) Refresh(ctx context.Context) (*Model, error) {
 	divs := gazetteer.NewDivisionIndex(ds)
 	m := &Model{ChangeMark: mark, BuiltAt: time.Now(), Divisions: divs,
 		Places: gazetteer.NewPlaceIndex(ps, centre(divs)), Search: gazetteer.NewSearchIndex(ps, divs),
-		Checker: gazetteer.NewNameChecker(ps, divs, h.Checks), Markers: markers}
+		Checker: gazetteer.NewNameChecker(ps, divs, h.Checks), Markers: markers, marks: marks}
 	if h.Coverage != nil {
 		if err := h.buildCoverage(ctx, m, h.Load()); err != nil {
 			return h.Load(), err
@@ -111,6 +143,28 @@ func (h *Holder) Refresh(ctx context.Context) (*Model, error) {
 		h.OnSwap(m)
 	}
 	return m, nil
+}
+
+// entityMarks reads the change mark of each tracked entity, or returns nil
+// when the store cannot tell entities apart (MarkOf then falls back to the
+// store-wide mark).
+func (h *Holder) entityMarks(ctx context.Context) (map[string]int64, error) {
+	var cm coverage.ChangeMarker = h.Coverage
+	if h.Coverage == nil {
+		var ok bool
+		if cm, ok = h.store.(coverage.ChangeMarker); !ok {
+			return nil, nil
+		}
+	}
+	marks := make(map[string]int64, len(TrackedEntities))
+	for _, e := range TrackedEntities {
+		mark, err := cm.ChangeMarkOf(ctx, e)
+		if err != nil {
+			return nil, fmt.Errorf("readmodel: change mark of %s: %w", e, err)
+		}
+		marks[e] = mark
+	}
+	return marks, nil
 }
 
 // Entities whose changes the coverage model depends on.
