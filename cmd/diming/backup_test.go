@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -22,6 +23,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"diming/httpapi"
 	"diming/internal/pgtest"
 	"diming/store/sqlite"
 )
@@ -417,5 +419,91 @@ func TestBackupPostGISWhileServing(t *testing.T) {
 	created := o.must(201, "POST", "/api/v1/facilities", map[string]any{"name": "恢复后新站", "category": "community_eldercare_station", "lon": 106.42, "lat": 29.58})
 	if id := int64(created["properties"].(map[string]any)["id"].(float64)); id <= acked[n-1] {
 		t.Errorf("new facility id %d on the restored database, want > %d", id, acked[n-1])
+	}
+}
+
+// TestSystemdUnit checks deploy/diming.service with systemd-analyze: no
+// warnings, a small exposure, and a stop timeout longer than the server's
+// drain (skipped where systemd-analyze is not installed).
+func TestSystemdUnit(t *testing.T) {
+	analyze, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Skip("SKIPPING: systemd-analyze not installed; deploy/diming.service is not verified")
+	}
+	unit, err := os.ReadFile("../../deploy/diming.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// systemd-analyze wants the programs to exist: point the unit at an
+	// executable that does (this test binary).
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.ReplaceAll(string(unit), "/usr/local/bin/diming", self)
+	path := filepath.Join(t.TempDir(), "diming.service")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(analyze, "verify", path).CombinedOutput(); err != nil || len(bytes.TrimSpace(out)) > 0 {
+		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+	}
+	// Exposure 2.0 or less on systemd's 0–10 scale (the threshold is in tenths).
+	if out, err := exec.Command(analyze, "security", "--offline=true", "--threshold=20", path).CombinedOutput(); err != nil {
+		t.Errorf("systemd-analyze security: %v\n%s", err, out)
+	}
+	settings := map[string][]string{}
+	for _, l := range strings.Split(string(unit), "\n") {
+		if k, v, ok := strings.Cut(l, "="); ok && !strings.HasPrefix(l, "#") {
+			settings[k] = append(settings[k], v)
+		}
+	}
+	stop, err := time.ParseDuration(strings.Join(settings["TimeoutStopSec"], ""))
+	if drain := httpapi.DefaultConfig().ShutdownTimeout; err != nil || stop <= drain {
+		t.Errorf("TimeoutStopSec %v must be longer than the server's drain timeout %v", settings["TimeoutStopSec"], drain)
+	}
+	for k, want := range map[string]string{"ExecStartPre": "/usr/local/bin/diming migrate", "ExecStart": "/usr/local/bin/diming serve",
+		"KillSignal": "SIGTERM", "Restart": "on-failure", "User": "diming", "EnvironmentFile": "/etc/diming/diming.env",
+		"NoNewPrivileges": "yes", "ProtectSystem": "strict", "ReadWritePaths": "/var/lib/diming", "PrivateTmp": "yes"} {
+		if !slices.Contains(settings[k], want) {
+			t.Errorf("%s=%v, want %s", k, settings[k], want)
+		}
+	}
+}
+
+// TestConfigurationReference: the README's configuration table names every
+// flag and DIMING_* variable that main.go defines.
+func TestConfigurationReference(t *testing.T) {
+	src, err := os.ReadFile("main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "\n### Configuration\n")
+	if !ok {
+		t.Fatal("README has no Configuration section")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	flags := regexp.MustCompile(`fs\.\w+Var\(&[\w.]+, "([\w-]+)"`).FindAllStringSubmatch(string(src), -1)
+	envs := regexp.MustCompile(`"(DIMING_[A-Z_]+)"`).FindAllStringSubmatch(string(src), -1)
+	if len(flags) < 20 || len(envs) < 10 {
+		t.Fatalf("found only %d flags and %d variables in main.go: has its style changed?", len(flags), len(envs))
+	}
+	for _, f := range flags {
+		dash := "--"
+		if len(f[1]) == 1 {
+			dash = "-"
+		}
+		if !regexp.MustCompile("`" + dash + regexp.QuoteMeta(f[1]) + "[` ]").MatchString(section) {
+			t.Errorf("the README's configuration table lacks %s%s", dash, f[1])
+		}
+	}
+	for _, e := range envs {
+		if !strings.Contains(section, "`"+e[1]+"`") {
+			t.Errorf("the README's configuration table lacks %s", e[1])
+		}
 	}
 }
