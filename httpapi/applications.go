@@ -59,6 +59,18 @@ func parseGeometryInput(raw json.RawMessage, crsName string) (orb.Geometry, erro
 			return nil, &diming.Error{Code: diming.EINVALID, Message: zh, MessageEN: en}
 		}
 	}
+	// A GeoJSON 2008 "crs" member would be ignored by the decoder, and the
+	// coordinates read in another system than the one they are in.
+	var member struct {
+		CRS json.RawMessage `json:"crs"`
+	}
+	if json.Unmarshal(raw, &member) == nil && len(member.CRS) > 0 && string(member.CRS) != "null" {
+		lonLat := bytes.Contains(member.CRS, []byte("4326")) || bytes.Contains(member.CRS, []byte("CRS84")) || bytes.Contains(member.CRS, []byte("4490"))
+		if !lonLat || (crs != geo.WGS84 && crs != geo.CGCS2000) {
+			return nil, diming.Errorf(diming.EINVALID, "geometry 的 crs 成员 %s 不受支持或与 crs 参数不符：请去掉 crs 成员，用请求的 crs 字段（wgs84、cgcs2000、gcj02、bd09）说明坐标系",
+				"the geometry's crs member %s is not supported or contradicts the crs field: drop it and name the system in the request's crs field (wgs84, cgcs2000, gcj02, bd09)", truncate(string(member.CRS), 80))
+		}
+	}
 	if err := gazetteer.ValidatePlaceGeometry(g.Geometry()); err != nil {
 		zh, en := geo.Reasons(err)
 		return nil, diming.Errorf(diming.EINVALID, "位置无效：%[1]s", "invalid location: %[2]s", zh, en)
@@ -199,6 +211,12 @@ func (s *Server) createApplication(w http.ResponseWriter, r *http.Request) error
 	}
 	if err := s.fillFromPlace(&a); err != nil {
 		return err
+	}
+	// Check the name before proposing its romanization: a 10 MB name would
+	// otherwise be romanized (seconds of work) only to be refused.
+	if err := gazetteer.CheckName(a.Name); err != nil {
+		e := err.(*diming.Error)
+		return &diming.Error{Code: diming.EINVALID, Message: "拟用名称" + e.Message, MessageEN: "proposed name " + e.MessageEN}
 	}
 	if a.Romanization == "" {
 		sp, g := gazetteer.SplitName(a.Name, a.Category)
@@ -353,6 +371,11 @@ func (s *Server) stepApplication(w http.ResponseWriter, r *http.Request) error {
 	if r.ContentLength != 0 {
 		if err := decodeJSON(r, &in); err != nil {
 			return err
+		}
+	}
+	for _, f := range []struct{ zh, en, v string }{{"处理意见", "note", in.Note}, {"特批理由", "override_reason", in.OverrideReason}} {
+		if badText(f.v, gazetteer.MaxPlaceText) {
+			return diming.Errorf(diming.EINVALID, "%s超过 %d 字或含有控制字符", "%[3]s is longer than %[2]d characters or has control characters", f.zh, gazetteer.MaxPlaceText, f.en)
 		}
 	}
 	switch action {
@@ -568,6 +591,9 @@ func (s *Server) comment(w http.ResponseWriter, r *http.Request) error {
 		return diming.Errorf(diming.ETOOMANY, "提交过于频繁，请稍后再试", "too many comments: try again later")
 	}
 	a, err := s.store.Application(r.Context(), id)
+	if err != nil && diming.Code(err) != diming.ENOTFOUND {
+		return err // the store is away: 503, not "no such notice"
+	}
 	if err != nil || a.Status != gazetteer.StatusOnNotice {
 		return diming.Errorf(diming.ENOTFOUND, "没有编号为 %d 的公示", "no notice with id %d", id)
 	}

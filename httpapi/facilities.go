@@ -178,22 +178,38 @@ func (s *Server) getFacility(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	fac, err := s.store.Facility(r.Context(), id)
-	if err != nil {
-		return err
-	}
 	_, cm, _ := s.coverageModel()
-	pf := coverage.PlacedFacility{Facility: fac}
-	if cm != nil {
-		if p, found := cm.Facility(id); found && p.Version == fac.Version {
-			pf = p
+	// The store has the newest version and the history; when it is away
+	// the read model's copy is served without the history.
+	fac, err := s.store.Facility(r.Context(), id)
+	away := diming.Code(err) == diming.EUNAVAILABLE
+	var pf coverage.PlacedFacility
+	switch {
+	case away && cm != nil:
+		p, found := cm.Facility(id)
+		if !found {
+			return err
 		}
+		pf = p
+	case err != nil:
+		return err
+	default:
+		pf = coverage.PlacedFacility{Facility: fac}
+		if cm != nil {
+			if p, found := cm.Facility(id); found && p.Version == fac.Version {
+				pf = p
+			}
+		}
+	}
+	f := facilityFeature(cm, pf)
+	if away {
+		f.Properties["history_unavailable"] = true
+		return writeJSON(w, http.StatusOK, geoJSONType, f)
 	}
 	hist, err := s.store.Audit(r.Context(), diming.AuditFilter{Entity: coverage.EntityFacility, EntityID: strconv.FormatInt(id, 10)})
 	if err != nil {
 		return err
 	}
-	f := facilityFeature(cm, pf)
 	f.Properties["history"] = hist
 	return writeJSON(w, http.StatusOK, geoJSONType, f)
 }
@@ -259,19 +275,25 @@ func (in facilityInput) apply(f *coverage.Facility) error {
 	return f.Validate()
 }
 
-// respondFacility refreshes the model and answers with the facility.
+// respondFacility refreshes the model and answers with the facility. The
+// write is committed: if the refresh fails (the database went away just
+// after), the answer is still the stored facility, and the periodic
+// refresh catches up, so a client does not retry a write that was done.
 func (s *Server) respondFacility(w http.ResponseWriter, r *http.Request, status int, fac coverage.Facility) error {
+	pf := coverage.PlacedFacility{Facility: fac}
 	m, err := s.model.Refresh(r.Context())
 	if err != nil {
-		return err
+		logger(r.Context()).Warn("read model refresh after a facility write failed; the write is committed", "err", err)
+		m = s.model.Load()
 	}
-	pf := coverage.PlacedFacility{Facility: fac}
-	if m.Coverage != nil {
-		if p, ok := m.Coverage.Facility(fac.ID); ok {
+	var cm *coverage.Model
+	if m != nil && m.Coverage != nil {
+		cm = m.Coverage
+		if p, ok := cm.Facility(fac.ID); ok && p.Version == fac.Version {
 			pf = p
 		}
 	}
-	return writeJSON(w, status, geoJSONType, facilityFeature(m.Coverage, pf))
+	return writeJSON(w, status, geoJSONType, facilityFeature(cm, pf))
 }
 
 // createFacility: POST /api/v1/facilities (planners).
@@ -283,6 +305,9 @@ func (s *Server) createFacility(w http.ResponseWriter, r *http.Request) error {
 	}
 	if in.Name == nil || in.Category == nil || in.Lon == nil {
 		return diming.Errorf(diming.EINVALID, "须给出 name、category 和 lon/lat", "name, category and lon/lat are required")
+	}
+	if err := checkReason(in.Reason); err != nil {
+		return err
 	}
 	fac := coverage.Facility{Status: coverage.StatusOpen}
 	if err := in.apply(&fac); err != nil {
@@ -309,6 +334,9 @@ func (s *Server) patchFacility(w http.ResponseWriter, r *http.Request) error {
 	}
 	if in.Version == 0 {
 		return diming.Errorf(diming.EINVALID, "须给出所修改的版本号（version）", "give the version you are changing (version)")
+	}
+	if err := checkReason(in.Reason); err != nil {
+		return err
 	}
 	fac, err := s.store.Facility(r.Context(), id)
 	if err != nil {
@@ -412,3 +440,14 @@ func (s *Server) importFacilities(w http.ResponseWriter, r *http.Request) error 
 	return writeJSON(w, http.StatusOK, "", map[string]any{"rows": len(fs), "created": created, "updated": updated,
 		"unchanged": len(fs) - created - updated, "written": true})
 }
+
+// checkReason checks the reason a change gives for the audit log.
+func checkReason(reason string) error {
+	if badText(reason, maxReason) {
+		return diming.Errorf(diming.EINVALID, "理由（reason）超过 %d 字或含有控制字符", "the reason is longer than %d characters or has control characters", maxReason)
+	}
+	return nil
+}
+
+// maxReason is the longest reason a change may give.
+const maxReason = 2000

@@ -72,8 +72,11 @@ func (s *Server) getPlace(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return diming.Errorf(diming.ENOTFOUND, "没有编号为 %d 的地名", "no place with id %d", id)
 	}
+	// The record comes from the read model; its versions from the store.
+	// When the store is away the record is still served, without them.
 	hist, err := s.store.PlaceHistory(r.Context(), id)
-	if err != nil {
+	historyMissing := diming.Code(err) == diming.EUNAVAILABLE
+	if err != nil && !historyMissing {
 		return err
 	}
 	type version struct {
@@ -95,8 +98,12 @@ func (s *Server) getPlace(w http.ResponseWriter, r *http.Request) error {
 		Geometry     *geojson.Geometry `json:"geometry"`
 		Location     *geojson.Geometry `json:"location"`
 		Versions     []version         `json:"versions"`
+		// VersionsUnavailable says the versions could not be read (the
+		// database is away); the record itself is current.
+		VersionsUnavailable bool `json:"versions_unavailable,omitempty"`
 	}{Place: p, CategoryName: c.Name, DivisionPath: nonNilStrings(m.Divisions.Path(p.DivisionCode)),
-		Geometry: geojson.NewGeometry(p.Geometry), Location: geojson.NewGeometry(geo.LabelPoint(p.Geometry)), Versions: history}
+		Geometry: geojson.NewGeometry(p.Geometry), Location: geojson.NewGeometry(geo.LabelPoint(p.Geometry)), Versions: history,
+		VersionsUnavailable: historyMissing}
 	return writeJSON(w, http.StatusOK, "", body)
 }
 
