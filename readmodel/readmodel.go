@@ -216,16 +216,33 @@ func (h *Holder) buildCoverage(ctx context.Context, m, prev *Model) error {
 // other processes commit to the same store (an import, a second server)
 // reach this one's readers. Errors are logged and retried.
 func (h *Holder) Watch(ctx context.Context, interval time.Duration) {
+	h.WatchNotified(ctx, interval, nil)
+}
+
+// WatchNotified is Watch that also refreshes at once whenever changed
+// receives (a store's change notifications: LISTEN/NOTIFY on PostGIS), so
+// other processes' commits arrive within milliseconds; the poll remains
+// the fallback. A failing refresh is logged when it starts failing and
+// when it recovers, not on every attempt.
+func (h *Holder) WatchNotified(ctx context.Context, interval time.Duration, changed <-chan struct{}) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	failing := false
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := h.Refresh(ctx); err != nil && ctx.Err() == nil {
-				h.log.Warn("read model refresh failed; serving the previous model", "err", err)
-			}
+		case <-changed:
+		}
+		_, err := h.Refresh(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil && !failing:
+			failing = true
+			h.log.Warn("read model refresh failed; serving the previous model until the store answers", "err", err)
+		case err == nil && failing:
+			failing = false
+			h.log.Info("read model refresh works again")
 		}
 	}
 }

@@ -356,7 +356,20 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if _, err := model.Refresh(ctx); err != nil {
 		return fmt.Errorf("build read model: %w", err)
 	}
-	go model.Watch(ctx, cfg.RefreshInterval)
+	// On PostGIS other processes' commits are announced (LISTEN/NOTIFY) and
+	// arrive at once; polling every --refresh-interval remains the fallback.
+	changed := make(chan struct{}, 1)
+	if l, ok := st.Store.(interface {
+		Listen(context.Context, *slog.Logger, func())
+	}); ok {
+		go l.Listen(ctx, log, func() {
+			select {
+			case changed <- struct{}{}:
+			default: // a refresh is already due
+			}
+		})
+	}
+	go model.WatchNotified(ctx, cfg.RefreshInterval, changed)
 	hc := httpapi.DefaultConfig()
 	hc.Addr = cfg.Addr
 	hc.MaxBodyBytes = cfg.MaxBodyBytes
