@@ -258,11 +258,16 @@ func migrateStore(ctx context.Context, log *slog.Logger, opt migrateStoreOptions
 		if err := dst.CheckSchema(ctx); err != nil {
 			return err
 		}
-		return pgx.BeginFunc(ctx, dst.Pool(), func(tx pgx.Tx) error {
+		err = pgx.BeginFunc(ctx, dst.Pool(), func(tx pgx.Tx) error {
 			var err error
 			results, err = loadAndVerify(ctx, sn, tx, seqs, stderr)
 			return err
 		})
+		var de *diming.Error
+		if err != nil && !errors.As(err, &de) { // beginning or committing the transaction
+			return pgError(err, "目标数据库事务", "the target transaction")
+		}
+		return err
 	})
 	if len(results) > 0 {
 		printStoreReport(stdout, results)
