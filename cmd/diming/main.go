@@ -48,6 +48,7 @@ type Config struct {
 	BuiltUpArea     string
 	RateLimit       float64
 	RateBurst       int
+	SecureCookies   bool
 	CORSOrigins     string
 }
 
@@ -106,7 +107,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch cmd {
 	case "serve":
 		fs.StringVar(&cfg.Addr, "addr", env("DIMING_ADDR", "127.0.0.1:8080"), "listen address")
-		fs.BoolVar(&cfg.NoDemo, "no-demo", false, "start with an empty embedded store instead of the demo dataset")
+		fs.BoolVar(&cfg.NoDemo, "no-demo", envBool("DIMING_NO_DEMO"), "start with an empty embedded store instead of the demo dataset")
+		fs.BoolVar(&cfg.SecureCookies, "secure-cookies", envBool("DIMING_SECURE_COOKIES"), "mark the console's session cookie Secure on plain HTTP too (behind a TLS-terminating proxy)")
 		fs.DurationVar(&cfg.RefreshInterval, "refresh-interval", envDuration("DIMING_REFRESH_INTERVAL", 2*time.Second), "how often to look for changes made by other processes")
 		fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", envInt("DIMING_MAX_BODY_BYTES", 10<<20), "largest request body accepted")
 		fs.StringVar(&cfg.WordListDir, "wordlists", env("DIMING_WORDLISTS", ""), "folder of word lists (leaders.txt, people.txt, foreign.txt, enterprises.txt, exaggerated.txt, …) replacing the built-in ones")
@@ -207,6 +209,12 @@ func env(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// envBool is true when the variable says so (1, true, yes).
+func envBool(name string) bool {
+	b, err := strconv.ParseBool(os.Getenv(name))
+	return err == nil && b || os.Getenv(name) == "yes"
 }
 
 func envFloat(name string, def float64) float64 {
@@ -376,6 +384,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	hc.StoreKind = st.kind
 	hc.NoticeDays = cfg.NoticeDays
 	hc.RateLimit, hc.RateBurst = cfg.RateLimit, cfg.RateBurst
+	hc.SecureCookies = cfg.SecureCookies
 	for _, o := range strings.Split(cfg.CORSOrigins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			hc.CORSOrigins = append(hc.CORSOrigins, o)
