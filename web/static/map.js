@@ -82,7 +82,8 @@ const I18N = {
     note: '所有数据来自本服务（矢量瓦片和接口），地图不加载任何外部底图。',
     loading: '正在加载地图…',
     ready: '地图已加载。点击地图上的区域或设施查看详情。',
-    noTiles: '本服务尚未提供矢量瓦片（GET /tiles），地图暂用接口数据显示；部分图层（地名注记、养老服务圈）不可用。',
+    tilesFailed: m => `无法读取矢量瓦片列表（GET /tiles）：${m}`,
+    tilesMissing: ids => `本服务没有这些矢量瓦片图层，地图上相应内容为空：${ids}`,
     noWebGL: '浏览器无法创建 WebGL 画布，地图无法显示。',
     nSuggestions: n => n ? `${n} 条建议` : '没有匹配的地名',
     noResults: q => `没有找到与「${q}」匹配的地名。`,
@@ -142,7 +143,8 @@ const I18N = {
     note: 'All data comes from this service (vector tiles and API); the map loads no outside basemap.',
     loading: 'Loading the map…',
     ready: 'The map is ready. Click an area or a facility for details.',
-    noTiles: 'This service has no vector tiles yet (GET /tiles): the map shows API data instead; place-name labels and the eldercare circle are unavailable.',
+    tilesFailed: m => `Could not read the list of vector tiles (GET /tiles): ${m}`,
+    tilesMissing: ids => `This service has no vector tiles for these layers, which stay empty: ${ids}`,
     noWebGL: 'The browser could not create a WebGL canvas: the map cannot be shown.',
     nSuggestions: n => n ? `${n} suggestion${n === 1 ? '' : 's'}` : 'No matching names',
     noResults: q => `No place names match “${q}”.`,
@@ -237,49 +239,24 @@ const boundsOf = b => [[b[0], b[1]], [b[2], b[3]]];
 const pointOf = loc => (loc && loc.type === 'Point' ? loc.coordinates : loc ? (b => b && [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2])(bboxOf(loc)) : null);
 
 // ---------------------------------------------------------------- sources
-// Until the service has tiles for a layer, the page reads the same data
-// from the JSON API (GeoJSON sources with the tile layers' property names),
-// so the map still works against an older server. The browser test insists
-// on tiles.
+// Every layer comes from the service's vector tiles: GET /tiles lists them
+// with their TileJSON. A layer the list lacks stays empty (an empty GeoJSON
+// source keeps the style valid) and the page says which.
 const EMPTY = { type: 'FeatureCollection', features: [] };
 const features = fc => (fc && Array.isArray(fc.features) ? fc.features : []);
-const FALLBACK = {
-  'divisions-district': () => api('/api/v1/divisions?level=district'),
-  'divisions-township': () => api('/api/v1/divisions?level=township'),
-  'divisions-village': () => api('/api/v1/divisions?level=village'),
-  'boundary-lines': async () => {
-    const [a, b] = await Promise.all([api('/api/v1/boundaries/lines?level=township'), api('/api/v1/boundaries/lines?level=village')]);
-    return { type: 'FeatureCollection', features: [...features(a), ...features(b)] };
-  },
-  'markers': () => api('/api/v1/boundaries/markers'),
-  'facilities': () => api('/api/v1/facilities'),
-  'coverage-villages': async () => {
-    const get = r => api(`/api/v1/coverage/${r}?format=geojson`);
-    const [e, a, l, f] = await Promise.all([get('eldercare'), get('facility-area'), get('lottery'), get('funeral')]);
-    const by = new Map();
-    for (const x of features(e)) {
-      const p = x.properties;
-      by.set(p.code, { type: 'Feature', geometry: x.geometry, properties: {
-        code: p.code, name: p.name, parent_code: p.parent_code, eldercare_share: p.value, aged_60_share: p.aged_60_share,
-        has_eldercare: p.has_facility, eldercare_facilities: p.facilities } });
-    }
-    const put = (fc, fn) => { for (const x of features(fc)) { const g = by.get(x.properties.code); if (g) fn(g.properties, x.properties); } };
-    put(a, (g, p) => { if (p.households > 0) { g.area_per_100 = p.value; g.area_met = p.met; } });
-    put(l, (g, p) => { g.lottery_share = p.value; g.lottery_outlets = p.outlets; });
-    put(f, (g, p) => { if (p.value != null) g.funeral_walk_m = p.value; });
-    return { type: 'FeatureCollection', features: [...by.values()] };
-  },
-};
 
 let tileList = new Map(); // layer id → TileJSON URL
 async function discoverTiles() {
   try {
     const list = await api('/tiles');
-    const arr = Array.isArray(list) ? list : (list.layers || list.tiles || []);
-    tileList = new Map(arr.filter(l => l && l.id).map(l => [l.id, l.tilejson || `/tiles/${l.id}.json`]));
-  } catch {
+    tileList = new Map((Array.isArray(list) ? list : []).filter(l => l && l.id).map(l => [l.id, l.tilejson || `/tiles/${l.id}.json`]));
+  } catch (e) {
     tileList = new Map();
+    showError(t('tilesFailed', e.message));
+    return;
   }
+  const missing = TILE_LAYERS.filter(id => !tileList.has(id));
+  if (missing.length) showError(t('tilesMissing', missing.join(', ')));
 }
 const vector = id => tileList.has(id);
 function sourceSpec(id) {
@@ -650,19 +627,6 @@ function applyLang() {
 }
 
 // ---------------------------------------------------------------- start
-async function loadFallbacks() {
-  const missing = TILE_LAYERS.filter(id => !vector(id));
-  if (!missing.length) return;
-  if (!tileList.size) $('status').textContent = t('noTiles');
-  await Promise.all(missing.filter(id => FALLBACK[id]).map(async id => {
-    try {
-      map.getSource(id).setData(await FALLBACK[id]());
-    } catch (e) {
-      showError(e.message);
-    }
-  }));
-}
-
 async function start() {
   applyLang();
   $('status').textContent = t('loading');
@@ -698,7 +662,6 @@ async function start() {
     map.getCanvas().style.cursor = map.queryRenderedFeatures(e.point, { layers }).length ? 'pointer' : '';
   });
   await new Promise(resolve => map.once('load', resolve));
-  document.body.dataset.sources = tileList.size ? 'tiles' : 'api';
   for (const key of Object.keys(SWITCHES)) setVisibility(key);
   applyFacilityFilter();
   applyTownshipFilter();
@@ -706,7 +669,6 @@ async function start() {
   renderLegend();
   updateZoomHints();
   map.on('zoomend', updateZoomHints);
-  await loadFallbacks();
   map.once('idle', () => {
     document.body.dataset.ready = '1';
     if ($('status').textContent === t('loading')) $('status').textContent = t('ready');
