@@ -375,8 +375,11 @@ func (s *Server) stepApplication(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, f := range []struct{ zh, en, v string }{{"处理意见", "note", in.Note}, {"特批理由", "override_reason", in.OverrideReason}} {
 		if badText(f.v, gazetteer.MaxPlaceText) {
-			return diming.Errorf(diming.EINVALID, "%s超过 %d 字或含有控制字符", "%[3]s is longer than %[2]d characters or has control characters", f.zh, gazetteer.MaxPlaceText, f.en)
+			return diming.Errorf(diming.EINVALID, "%[1]s超过 %[2]d 字或含有控制字符", "%[3]s is longer than %[2]d characters or has control characters", f.zh, gazetteer.MaxPlaceText, f.en)
 		}
+	}
+	if in.Days < 0 {
+		return diming.Errorf(diming.EINVALID, "公示天数 days=%d 无效：应为正整数（不填则为 %d 天）", "days=%d is invalid: give a positive number of days (default %d)", in.Days, s.cfg.NoticeDays)
 	}
 	switch action {
 	case gazetteer.ActSubmit, gazetteer.ActWithdraw:
