@@ -4,11 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"github.com/paulmach/orb/geojson"
-
 	"diming"
 	"diming/gazetteer"
-	"diming/geo"
 )
 
 // checkName: POST /api/v1/checks/name runs the naming checks on a proposed
@@ -27,31 +24,36 @@ func (s *Server) checkName(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &body); err != nil {
 		return err
 	}
+	// The checks judge a well-formed proposal; a malformed field (a name
+	// with control characters or of megabytes, a code that is not one) is
+	// a bad request, as it would be when filing.
+	if err := gazetteer.CheckName(body.Name); err != nil {
+		e := err.(*diming.Error)
+		return &diming.Error{Code: diming.EINVALID, Message: "拟用名称" + e.Message, MessageEN: "proposed name " + e.MessageEN}
+	}
+	if body.Category != "" {
+		if _, err := gazetteer.CategoryByCode(body.Category); err != nil {
+			return err
+		}
+	}
+	if body.DivisionCode != "" {
+		if _, err := gazetteer.NormalizeCode(body.DivisionCode); err != nil {
+			return err
+		}
+	}
+	switch body.Kind {
+	case "", gazetteer.KindNaming, gazetteer.KindRenaming, gazetteer.KindCancellation:
+	default:
+		return diming.Errorf(diming.EINVALID, "申请类型 %q 无效：应为 naming（命名）、renaming（更名）或 cancellation（注销）",
+			"invalid application kind %q: use naming, renaming or cancellation", truncate(body.Kind, 30))
+	}
 	p := gazetteer.Proposal{Name: body.Name, Category: body.Category, DivisionCode: body.DivisionCode,
 		Kind: body.Kind, PlaceID: body.PlaceID, Existing: body.Existing}
-	if len(body.Geometry) > 0 && string(body.Geometry) != "null" {
-		g, err := geojson.UnmarshalGeometry(body.Geometry)
-		if err != nil {
-			return diming.Errorf(diming.EINVALID, "geometry 应为 GeoJSON 几何：%s", "geometry must be a GeoJSON geometry: %s", truncate(err.Error(), 120))
-		}
-		crs := geo.WGS84
-		if body.CRS != "" {
-			if crs, err = geo.ParseCRS(body.CRS); err != nil {
-				zh, en := geo.Reasons(err)
-				return &diming.Error{Code: diming.EINVALID, Message: zh, MessageEN: en}
-			}
-		}
-		if err := gazetteer.ValidatePlaceGeometry(g.Geometry()); err != nil {
-			zh, en := geo.Reasons(err)
-			return diming.Errorf(diming.EINVALID, "位置无效：%[1]s", "invalid location: %[2]s", zh, en)
-		}
-		if p.Geometry, err = geo.ConvertGeometry(g.Geometry(), crs, geo.WGS84); err != nil {
-			zh, en := geo.Reasons(err)
-			return diming.Errorf(diming.EINVALID, "位置无效：%[1]s", "invalid location: %[2]s", zh, en)
-		}
-	} else if body.CRS != "" {
-		return diming.Errorf(diming.EINVALID, "crs 只与 geometry 一起使用", "crs applies only with geometry")
+	g, err := parseGeometryInput(body.Geometry, body.CRS)
+	if err != nil {
+		return err
 	}
+	p.Geometry = g
 	m, err := s.currentModel()
 	if err != nil {
 		return err
