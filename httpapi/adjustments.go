@@ -11,6 +11,7 @@ import (
 
 	"diming"
 	"diming/gazetteer"
+	"diming/geo"
 )
 
 // topologyIssue is one overlap, gap or part outside a parent, as a key that
@@ -76,6 +77,9 @@ func (s *Server) adjustBoundary(w http.ResponseWriter, r *http.Request) error {
 	if strings.TrimSpace(in.Reason) == "" && !in.DryRun {
 		return diming.Errorf(diming.EINVALID, "界线调整须写明理由（reason）", "a boundary adjustment needs a reason")
 	}
+	if err := checkReason(in.Reason); err != nil {
+		return err
+	}
 	g, err := parseGeometryInput(in.Geometry, in.CRS)
 	if err != nil {
 		return err
@@ -85,7 +89,9 @@ func (s *Server) adjustBoundary(w http.ResponseWriter, r *http.Request) error {
 	}
 	mp, repairs, err := gazetteer.RepairMultiPolygon(g)
 	if err != nil {
-		return err
+		// A *geo.ValidationError, not a diming error: without this it was a 500.
+		zh, en := geo.Reasons(err)
+		return diming.Errorf(diming.EINVALID, "新的边界面无效：%[1]s", "the new boundary is invalid: %[2]s", zh, en)
 	}
 	m, err := s.currentModel()
 	if err != nil {
