@@ -466,6 +466,11 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	switch q.Get("report") {
+	case "", "eldercare", "facility-area", "lottery", "funeral", "lottery-siting", "indicators":
+	default:
+		return diming.Errorf(diming.EINVALID, "report 应为 eldercare、facility-area、lottery、funeral、lottery-siting 或 indicators", "report must be eldercare, facility-area, lottery, funeral, lottery-siting or indicators")
+	}
 	runs, err := s.store.Runs(r.Context(), coverage.RunFilter{Report: q.Get("report"), Limit: limit})
 	if err != nil {
 		return err
