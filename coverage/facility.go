@@ -132,6 +132,9 @@ func (f Facility) Validate() error {
 	if label == "" {
 		label = f.Code
 	}
+	if r := []rune(label); len(r) > 40 { // a message quotes the facility, not megabytes of it
+		label = string(r[:40]) + "…"
+	}
 	bad := func(zh, en string, args ...any) error {
 		err := diming.Errorf(diming.EINVALID, zh, en, args...)
 		if label != "" {
@@ -142,17 +145,20 @@ func (f Facility) Validate() error {
 	}
 	for _, v := range []struct{ zh, en, s string }{{"名称", "name", f.Name}, {"编号", "code", f.Code}, {"地址", "address", f.Address}, {"备注", "note", f.Note}} {
 		if !utf8.ValidString(v.s) || utf8.RuneCountInString(v.s) > MaxFacilityText || strings.ContainsFunc(v.s, func(r rune) bool { return unicode.IsControl(r) }) {
-			return bad("%s超过 %d 字、不是有效的 UTF-8 或含有控制字符", "the %[3]s is longer than %[2]d characters, not valid UTF-8 or has control characters", v.zh, MaxFacilityText, v.en)
+			return bad("%[1]s超过 %[2]d 字、不是有效的 UTF-8 或含有控制字符", "the %[3]s is longer than %[2]d characters, not valid UTF-8 or has control characters", v.zh, MaxFacilityText, v.en)
 		}
 		if strings.TrimSpace(v.s) != v.s {
-			return bad("%s首尾不能有空白", "the %[2]s has surrounding space", v.zh, v.en)
+			return bad("%[1]s首尾不能有空白", "the %[2]s has surrounding space", v.zh, v.en)
 		}
 	}
 	if f.Name == "" {
 		return bad("设施名称不能为空", "a facility needs a name")
 	}
+	if !validFacilityCode(f.Code) {
+		return bad("编号应为至多 %d 个字母、数字或 - _ . / # ( ) 〔 〕 （ ）", "the code may have at most %d letters, digits or - _ . / # ( ) 〔 〕 （ ）", maxFacilityCode)
+	}
 	if _, err := ParseCategory(string(f.Category)); err != nil {
-		return bad("%s", "%[2]s", err.(*diming.Error).Message, err.(*diming.Error).MessageEN)
+		return bad("%[1]s", "%[2]s", err.(*diming.Error).Message, err.(*diming.Error).MessageEN)
 	}
 	if lon, lat := f.Point[0], f.Point[1]; math.IsNaN(lon) || math.IsNaN(lat) || math.IsInf(lon, 0) || math.IsInf(lat, 0) || lon < -180 || lon > 180 || lat < -90 || lat > 90 {
 		return bad("坐标 (%v, %v) 超出经纬度范围", "coordinates (%v, %v) are out of range", f.Point[0], f.Point[1])
@@ -175,6 +181,23 @@ func (f Facility) Validate() error {
 		return bad("启用日期 %q 应为 YYYY 或 YYYY-MM-DD", "opened_on %q should be YYYY or YYYY-MM-DD", f.OpenedOn)
 	}
 	return nil
+}
+
+// maxFacilityCode is the longest code (台账编号) accepted.
+const maxFacilityCode = 64
+
+// validFacilityCode: a ledger code is letters (any script), digits and a
+// few separators, no spaces, quotes or semicolons; empty means none.
+func validFacilityCode(s string) bool {
+	if utf8.RuneCountInString(s) > maxFacilityCode {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !strings.ContainsRune("-_./#()〔〕（）", r) {
+			return false
+		}
+	}
+	return true
 }
 
 func validDate(s string) bool {
