@@ -11,6 +11,8 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/osm"
@@ -116,6 +118,11 @@ func ReadRoadsGeoJSON(r io.Reader) (RoadImport, error) {
 		lines, err := roadLines(n, f.Geometry)
 		if err != nil {
 			return RoadImport{}, err
+		}
+		for _, v := range []string{tag("highway", "ROADLEVEL", "class"), tag("name", "NAME")} {
+			if !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl) {
+				return RoadImport{}, roadErr(n, "道路的等级或名称 %q 含有控制字符或不是有效的 UTF-8 文本", "the road's class or name %q has control characters or is not valid UTF-8", clip(v, 40))
+			}
 		}
 		if reason := roadNotWalkable(func(k string) string { return tag(k) }); reason != "" {
 			out.skip(reason)
@@ -361,7 +368,13 @@ func ReadRoadsOSM(r io.Reader, format string) (RoadImport, error) {
 			if !ok && len(w.inlineGeom) == len(w.nodes) && w.inlineGeom[k] != (orb.Point{}) {
 				p, ok = w.inlineGeom[k], true
 			}
-			if !ok || !validLonLat(p) {
+			if ok && !validLonLat(p) {
+				// A node the file has, at an impossible place: the file is
+				// broken (a node it lacks is only the edge of an extract).
+				return RoadImport{}, roadErr(0, "道路 way/%[1]d 的节点 node/%[2]d 坐标 (%[3]v, %[4]v) 超出经纬度范围",
+					"way/%[1]d: node/%[2]d has coordinates (%[3]v, %[4]v) outside lon/lat", int64(w.id), int64(id), p[0], p[1])
+			}
+			if !ok {
 				cut = true
 				flush()
 				continue
