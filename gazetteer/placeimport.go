@@ -73,7 +73,7 @@ func rowErr(line int, name string, err error) RowError {
 	if errors.As(err, &ve) {
 		zh, en = geo.Reason(err), ve.Error()
 	}
-	return RowError{Line: line, Name: name, Reason: zh, ReasonEN: en}
+	return RowError{Line: line, Name: truncate(name, 120), Reason: zh, ReasonEN: en}
 }
 
 func badRow(zh, en string, args ...any) error { return diming.Errorf(diming.EINVALID, zh, en, args...) }
@@ -337,6 +337,12 @@ func PlanImport(rows []ImportRow, divs *DivisionIndex, existing []Place, opt Imp
 			continue
 		}
 		p := row.Place
+		// The name first: a row with a 10 MB name is not split and romanized.
+		if err := CheckName(p.Name); err != nil {
+			e := err.(*diming.Error)
+			plan.Rejected = append(plan.Rejected, rowErr(row.Line, p.Name, &diming.Error{Code: diming.EINVALID, Message: "名称" + e.Message, MessageEN: "name " + e.MessageEN}))
+			continue
+		}
 		if p.Specific == "" && p.Generic == "" && opt.Split != nil {
 			p.Specific, p.Generic = opt.Split(p.Name, p.Category)
 		}
