@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
 
 	"diming"
 	"diming/gazetteer"
@@ -163,7 +164,7 @@ func printSummary(w io.Writer, s importSummary, opt importOptions) {
 	fmt.Fprintf(w, "%s：新增 %d，更新 %d，未变 %d，拒绝 %d（added %d, updated %d, unchanged %d, rejected %d）\n",
 		s.File, s.Added, s.Updated, s.Unchanged, len(s.Rejected), s.Added, s.Updated, s.Unchanged, len(s.Rejected))
 	for _, r := range s.Rejected {
-		fmt.Fprintf(w, "  第 %d 行 %s：%s（%s）\n", r.Line, r.Name, r.Reason, r.ReasonEN)
+		fmt.Fprintf(w, "  第 %d 行 %s：%s（%s）\n", r.Line, printable(r.Name), printable(r.Reason), printable(r.ReasonEN))
 	}
 	switch {
 	case opt.dryRun:
@@ -175,6 +176,23 @@ func printSummary(w io.Writer, s importSummary, opt importOptions) {
 	default:
 		fmt.Fprintln(w, "没有需要写入的变化 (nothing to write)")
 	}
+}
+
+// printable escapes the control characters a rejected row may carry, so
+// that printing its name does not send escape sequences to the terminal.
+func printable(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			fmt.Fprintf(&b, "\\x%02x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // progressBar draws "label [#####.....] done/total" on a terminal, and a

@@ -226,11 +226,11 @@ func printCoverageSummary(w io.Writer, s coverageSummary, opt importOptions) {
 		}
 		sort.Strings(reasons)
 		for _, r := range reasons {
-			fmt.Fprintf(w, "  跳过不可步行的道路 skipped (not walkable) %s: %d\n", r, s.Skipped[r])
+			fmt.Fprintf(w, "  跳过不可步行的道路 skipped (not walkable) %s: %d\n", printable(r), s.Skipped[r])
 		}
 	}
 	for _, r := range s.Rejected {
-		fmt.Fprintf(w, "  第 %d 行 %s：%s（%s）\n", r.Line, r.Name, r.Reason, r.ReasonEN)
+		fmt.Fprintf(w, "  第 %d 行 %s：%s（%s）\n", r.Line, printable(r.Name), printable(r.Reason), printable(r.ReasonEN))
 	}
 	switch {
 	case opt.dryRun:
