@@ -67,6 +67,9 @@ func internProperties(fs []Feature) (properties, [][]uint32, error) {
 				v = int64(x)
 			case float32:
 				v = float64(x)
+			case string, int64, uint64, float64, bool:
+			default:
+				return properties{}, nil, fmt.Errorf("feature %d, property %s: unsupported value type %T", f.ID, k, v)
 			}
 			vi, seen := valueIndex[v]
 			if !seen {

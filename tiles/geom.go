@@ -92,24 +92,12 @@ func (tr transform) point(p orb.Point) orb.Point {
 	return orb.Point{p[0]*tr.scale - tr.ox, p[1]*tr.scale - tr.oy}
 }
 
-func (tr transform) bound(b orb.Bound) orb.Bound {
-	return orb.Bound{Min: tr.point(b.Min), Max: tr.point(b.Max)}
-}
-
 // world is the world-coordinate box of the tile plus its buffer.
 func (tr transform) world() orb.Bound {
 	return orb.Bound{
 		Min: orb.Point{(tr.ox - Buffer) / tr.scale, (tr.oy - Buffer) / tr.scale},
 		Max: orb.Point{(tr.ox + Extent + Buffer) / tr.scale, (tr.oy + Extent + Buffer) / tr.scale},
 	}
-}
-
-func (tr transform) ring(r orb.Ring) orb.Ring {
-	out := make(orb.Ring, len(r))
-	for i, p := range r {
-		out[i] = tr.point(p)
-	}
-	return out
 }
 
 func snap(p orb.Point) orb.Point { return orb.Point{math.Round(p[0]), math.Round(p[1])} }
@@ -317,8 +305,11 @@ func cutRing(r orb.Ring) ([]chain, bool) {
 			p := borderPoint(lerp(a, b, t1))
 			cur.pts = append(cur.pts, p)
 			cur.out = perimeter(p)
-			if len(cur.pts) < 2 || cur.pts[0] == p && len(cur.pts) == 2 {
-				out = out[:len(out)-1] // only touched the border
+			if alongBorder(cur.pts) {
+				// The ring only touched the border or ran along it: no
+				// area inside, and along the border the walk from one run
+				// to the next covers it.
+				out = out[:len(out)-1]
 			}
 			cur = nil
 			continue
@@ -326,6 +317,22 @@ func cutRing(r orb.Ring) ([]chain, bool) {
 		cur.pts = append(cur.pts, b)
 	}
 	return out, false
+}
+
+// alongBorder says whether every segment of a run lies on one side of the
+// box (or has no length).
+func alongBorder(pts []orb.Point) bool {
+	for i := 1; i < len(pts); i++ {
+		p, q := pts[i-1], pts[i]
+		if p == q {
+			continue
+		}
+		if !(p[0] == q[0] && (p[0] == clipBox.Min[0] || p[0] == clipBox.Max[0]) ||
+			p[1] == q[1] && (p[1] == clipBox.Min[1] || p[1] == clipBox.Max[1])) {
+			return false
+		}
+	}
+	return true
 }
 
 // liangBarsky returns the part [t0, t1] of the segment ab inside the box.

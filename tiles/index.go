@@ -177,6 +177,22 @@ func (ix *Index) level(z int) *level {
 		lv.parts = make([][]part, len(ix.feats))
 		for i, f := range ix.feats {
 			var ps []part
+			if ix.kind == Polygon {
+				mp, _ := f.geom.(orb.MultiPolygon)
+				if p, ok := f.geom.(orb.Polygon); ok {
+					mp = orb.MultiPolygon{p}
+				}
+				for _, p := range mp {
+					polys, rep, drop := levelPolygons(p, tol, scale, minArea)
+					lv.repaired += rep
+					lv.dropped += drop
+					for _, rings := range polys {
+						ps = append(ps, part{rings: rings, bound: rings[0].Bound()})
+					}
+				}
+				lv.parts[i] = ps
+				continue
+			}
 			switch g := generalise(f.geom, tol).(type) {
 			case orb.LineString:
 				if l := levelLine(g, scale); l != nil {
@@ -188,20 +204,35 @@ func (ix *Index) level(z int) *level {
 						ps = append(ps, part{line: l, bound: l.Bound()})
 					}
 				}
-			case orb.MultiPolygon:
-				for _, p := range g {
-					polys, rep, drop := levelPolygon(p, scale, minArea)
-					lv.repaired += rep
-					lv.dropped += drop
-					for _, rings := range polys {
-						ps = append(ps, part{rings: rings, bound: rings[0].Bound()})
-					}
-				}
 			}
 			lv.parts[i] = ps
 		}
 	})
 	return lv
+}
+
+// levelPolygons generalises one polygon (world coordinates) at tolerance tol
+// and puts it on a zoom's grid (levelPolygon). When the grid leaves it
+// invalid beyond what cutting at pinches repairs — edges of a wiggly outline
+// within a unit of each other crossing once snapped — it tries again with
+// twice the tolerance, up to eight times the zoom's, which smooths such
+// wiggles away; only then is the polygon dropped.
+func levelPolygons(p orb.Polygon, tol, scale, minArea float64) (polys [][]orb.Ring, repaired, dropped int) {
+	for t := tol; ; t *= 2 {
+		polys, repaired, dropped = nil, 0, 0
+		for _, g := range generalisePolygons(orb.MultiPolygon{p}, t) {
+			ps, rep, drop := levelPolygon(g, scale, minArea)
+			polys = append(polys, ps...)
+			repaired += rep
+			dropped += drop
+		}
+		if dropped == 0 || t >= 8*tol {
+			if t > tol && dropped == 0 {
+				repaired++
+			}
+			return polys, repaired, dropped
+		}
+	}
 }
 
 // generalise simplifies g (world coordinates) by Douglas–Peucker with
@@ -454,8 +485,9 @@ func (r *renderer) clipPolygon(rings []orb.Ring, dx, dy, s, minArea float64) (re
 	return repaired, dropped
 }
 
-// zoomCheck is a helper for callers that take z, x and y from people.
-func zoomCheck(z, x, y int) (maptile.Tile, error) {
+// CheckTile checks tile coordinates given by people: z from 0 to MaxZoom,
+// x and y from 0 to 2^z − 1. Errors are EINVALID.
+func CheckTile(z, x, y int) (maptile.Tile, error) {
 	if z < 0 || z > MaxZoom {
 		return maptile.Tile{}, diming.Errorf(diming.EINVALID, "缩放级别 z=%d 超出范围（0 至 %d）", "zoom z=%d is out of range (0 to %d)", z, MaxZoom)
 	}

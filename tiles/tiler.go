@@ -25,6 +25,9 @@ type Options struct {
 	CacheBytes int64
 	// MaxTileBytes is the size cap of a tile (DefaultMaxTileBytes when 0).
 	MaxTileBytes int
+	// OnRender, when set, is called with every tile rendered (not with
+	// those served from the cache), e.g. to log tiles over the cap.
+	OnRender func(*Tile)
 }
 
 // Tile is a rendered tile.
@@ -148,7 +151,7 @@ func (t *Tiler) Tile(m *readmodel.Model, layer string, z, x, y int) (*Tile, erro
 	if err != nil {
 		return nil, err
 	}
-	mt, err := zoomCheck(z, x, y)
+	mt, err := CheckTile(z, x, y)
 	if err != nil {
 		return nil, err
 	}
@@ -181,6 +184,9 @@ func (t *Tiler) Tile(m *readmodel.Model, layer string, z, x, y int) (*Tile, erro
 	}
 	if t.cache != nil {
 		t.cache.put(k, tile)
+	}
+	if t.opt.OnRender != nil {
+		t.opt.OnRender(tile)
 	}
 	return tile, nil
 }

@@ -194,6 +194,8 @@ func validateLayer(data []byte, rules Rules) (string, error) {
 	}
 	if rules == EncoderRules {
 		switch {
+		case name == "":
+			return "", invalidTile("图层名称为空", "a layer's name is empty")
 		case version != 2:
 			return "", invalidTile("图层 %q 的版本是 %d，应为 2", "layer %q: version %d, want 2", name, version)
 		case !hasExtent || extent != Extent:
