@@ -308,6 +308,13 @@ func testTileGzipETagAndCaching(t *testing.T, f *tileFixture) {
 	if !bytes.Equal(gunzip(t, zbody), body) || len(zbody) >= len(body) {
 		t.Fatalf("the gzip body (%d bytes) is not the tile (%d bytes) compressed", len(zbody), len(body))
 	}
+	// HEAD: the same headers, no body.
+	req, _ := http.NewRequest("HEAD", f.srv.URL+path, nil)
+	if res, err := f.client.Do(req); err != nil || res.StatusCode != 200 || res.Header.Get("ETag") != etag || res.ContentLength != int64(len(body)) {
+		t.Errorf("HEAD: %v %v", err, res)
+	} else {
+		res.Body.Close()
+	}
 	if res, _ := f.get(t, path, map[string]string{"Accept-Encoding": "gzip;q=0"}); res.Header.Get("Content-Encoding") != "" {
 		t.Errorf("gzip;q=0 got %q", res.Header.Get("Content-Encoding"))
 	}

@@ -70,28 +70,29 @@ func newPGFixture(tb testing.TB) *pgFixture {
 		ids, names, groups = append(ids, string(c.ID)), append(names, c.Name), append(groups, c.Group)
 	}
 	pool := st.Pool()
-	for _, q := range []string{
-		`CREATE TABLE tile_villages AS
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{sql: `CREATE TABLE tile_villages AS
 			SELECT code::bigint AS fid, code::text AS code, name, level, parent_code::text AS parent_code,
 				households::bigint AS households, population::bigint AS population,
 				population_60::bigint AS population_60, synthetic, ST_Transform(geom, 3857) AS geom
-			FROM divisions WHERE level = 'village'`,
-		`CREATE INDEX ON tile_villages USING gist (geom)`,
-		`CREATE TABLE tile_facilities AS
+			FROM divisions WHERE level = 'village'`},
+		{sql: `CREATE INDEX ON tile_villages USING gist (geom)`},
+		{sql: `CREATE TABLE tile_facilities AS
 			SELECT f.id AS fid, f.id, coalesce(f.code, '') AS code, f.name, f.category, c.name AS category_name,
 				c.grp AS "group", f.status,
 				coalesce((SELECT min(v.code)::text FROM divisions v WHERE v.level = 'village' AND ST_Intersects(v.geom, f.geom)), '') AS village_code,
 				ST_Transform(f.geom, 3857) AS geom
 			FROM facilities f JOIN unnest($1::text[], $2::text[], $3::text[]) AS c(id, name, grp) ON c.id = f.category`,
-		`CREATE INDEX ON tile_facilities USING gist (geom)`,
-		`ANALYZE tile_villages`, `ANALYZE tile_facilities`,
+			args: []any{ids, names, groups}},
+		{sql: `CREATE INDEX ON tile_facilities USING gist (geom)`},
+		{sql: `ANALYZE tile_villages`},
+		{sql: `ANALYZE tile_facilities`},
 	} {
-		var args []any
-		if len(q) > 40 && q[:40] == "CREATE TABLE tile_facilities AS\n\t\t\tSELEC" {
-			args = []any{ids, names, groups}
-		}
-		if _, err := pool.Exec(ctx, q, args...); err != nil {
-			tb.Fatalf("%s: %v", q, err)
+		if _, err := pool.Exec(ctx, q.sql, q.args...); err != nil {
+			tb.Fatalf("%s: %v", q.sql, err)
 		}
 	}
 	fx := &pgFixture{pool: pool, model: m, index: map[string]*tiles.Index{}}
