@@ -28,13 +28,13 @@ const (
 	// LineTo and no ring repeating its first point before ClosePath.
 	SpecRules Rules = iota
 	// EncoderRules add what the tiles of this package promise: layer
-	// version 2, the extent written and equal to Extent, at least one
-	// feature per layer and a known geometry type, a non-zero id unique in
-	// the layer on every feature, keys and values listed once and a key at
-	// most once per feature, finite numbers, coordinates within the tile
-	// plus Buffer, and polygons that are valid: no ring of zero area, no
-	// ring crossing or touching itself or another ring, interior rings
-	// inside their exterior ring.
+	// version 2, the extent written and equal to Extent, a name, at least
+	// one feature per layer and a known geometry type, no extension
+	// fields, a non-zero id unique in the layer on every feature, keys and
+	// values listed once and a key at most once per feature, finite
+	// numbers, coordinates within the tile plus Buffer, and polygons that
+	// are valid: no ring of zero area, no ring crossing or touching itself
+	// or another ring, interior rings inside their exterior ring.
 	EncoderRules
 )
 
@@ -67,7 +67,7 @@ func Validate(data []byte, rules Rules) error {
 				return invalidTile("图层名 %q 重复", "two layers named %q", name)
 			}
 			names[name] = true
-		case num >= 16 && num <= 8191:
+		case num >= 16 && num <= 8191 && rules == SpecRules:
 			n := protowire.ConsumeFieldValue(num, typ, data)
 			if n < 0 {
 				return invalidTile("扩展字段 %d 被截断", "truncated extension field %d", num)
@@ -173,7 +173,7 @@ func validateLayer(data []byte, rules Rules) (string, error) {
 			}
 			features = append(features, f)
 		default:
-			if num < 16 {
+			if num < 16 || rules == EncoderRules {
 				return "", invalidTile("图层有未知字段 %d", "unknown layer field %d", num)
 			}
 			n := protowire.ConsumeFieldValue(num, typ, data)

@@ -2,10 +2,15 @@ package tiles_test
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/maptile"
 	"google.golang.org/protobuf/encoding/protowire"
 
+	"diming/geo"
 	"diming/tiles"
 )
 
@@ -195,4 +200,71 @@ func TestValidateEncoderRules(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzValidate: the validator never panics or over-allocates on any input,
+// and what it accepts under EncoderRules it accepts under SpecRules, and
+// orb/encoding/mvt can decode.
+func FuzzValidate(f *testing.F) {
+	square := [][2]int32{{10, 10}, {20, 10}, {20, 20}, {10, 20}}
+	f.Add(rawLayer{version: u64(2), name: "l", extent: u64(4096), keys: []string{"k"}, values: [][]byte{stringValue("v")},
+		features: []rawFeature{{id: u64(1), tags: []uint32{0, 0}, typ: u64(3), geometry: ring(square...)}}}.encode())
+	f.Add(rawLayer{version: u64(2), name: "p", extent: u64(4096), features: []rawFeature{{id: u64(1), typ: u64(1), geometry: []uint32{9, 50, 34}}}}.encode())
+	f.Add([]byte{})
+	f.Add([]byte{0x1a, 0x12, 0x78, 0x02, 0x0a, 0x05, 'h', 'e', 'l', 'l', 'o', 0x12, 0x07, 0x08, 0x01, 0x22, 0x03, 0x09, 0x32, 0x22})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		strict := tiles.Validate(data, tiles.EncoderRules)
+		spec := tiles.Validate(data, tiles.SpecRules)
+		if strict == nil && spec != nil {
+			t.Fatalf("EncoderRules accept what SpecRules reject: %v", spec)
+		}
+		if strict == nil {
+			if _, err := mvt.Unmarshal(data); err != nil {
+				t.Fatalf("accepted, but orb cannot decode it: %v", err)
+			}
+		}
+	})
+}
+
+// FuzzRenderPolygon: any valid polygon, at any zoom and offset, renders
+// to a tile that follows EncoderRules.
+func FuzzRenderPolygon(f *testing.F) {
+	f.Add(uint8(14), int16(0), int16(0), uint16(300), uint8(12), uint64(1))
+	f.Add(uint8(10), int16(-200), int16(150), uint16(40), uint8(200), uint64(7))
+	f.Add(uint8(18), int16(3000), int16(-3000), uint16(9000), uint8(60), uint64(42))
+	f.Fuzz(func(t *testing.T, z uint8, dx, dy int16, radius uint16, n uint8, seed uint64) {
+		z %= tiles.MaxZoom + 1
+		if n < 3 || radius == 0 {
+			return
+		}
+		tile := maptile.At(orb.Point{106.4, 29.6}, maptile.Zoom(z))
+		b := tile.Bound()
+		w := b.Max[0] - b.Min[0]
+		c := orb.Point{b.Center()[0] + w*float64(dx)/4096, b.Center()[1] + w*float64(dy)/4096}
+		rng := rand.New(rand.NewPCG(seed, seed))
+		// A star-shaped ring (radius in tile units), valid by construction.
+		var r orb.Ring
+		for k := 0; k < int(n); k++ {
+			a := 2 * math.Pi * float64(k) / float64(n)
+			rad := w * float64(radius) / 4096 * (0.3 + 0.7*rng.Float64())
+			r = append(r, orb.Point{c[0] + rad*math.Cos(a), c[1] + rad*math.Sin(a)})
+		}
+		r = append(r, r[0])
+		if geo.ToSF(orb.MultiPolygon{{r}}).Validate() != nil {
+			return
+		}
+		ix, err := tiles.NewIndex("fuzz", tiles.Polygon, []tiles.Feature{{ID: 1, Geometry: orb.Polygon{r}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _, err := ix.Render(tile, tiles.RenderOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(data) > 0 {
+			if err := tiles.Validate(data, tiles.EncoderRules); err != nil {
+				t.Fatalf("%v", err)
+			}
+		}
+	})
 }
