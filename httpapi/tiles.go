@@ -69,14 +69,13 @@ func (s *Server) mountTiles(r chi.Router) {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "diming_tile_cache_bytes", Help: "Bytes of tiles in the tile cache."},
 			stat(func(st tiles.TilerStats) float64 { return float64(st.Cache.Bytes) })),
 	)
-	for pattern, handler := range map[string]apiHandler{
-		"/tiles":                         tr.list,
-		"/tiles/{layer}.json":            tr.tileJSON,
-		"/tiles/{layer}/{z}/{x}/{y}.mvt": tr.tile,
-	} {
-		r.Get(pattern, h(handler))
-		r.Head(pattern, h(handler)) // net/http sends the headers only
-	}
+	r.Get("/tiles", h(tr.list))
+	r.Get("/tiles/{layer}.json", h(tr.tileJSON))
+	r.Get("/tiles/{layer}/{z}/{x}/{y}.mvt", h(tr.tile))
+	// HEAD: the same handlers; net/http sends the headers only.
+	r.Head("/tiles", h(tr.list))
+	r.Head("/tiles/{layer}.json", h(tr.tileJSON))
+	r.Head("/tiles/{layer}/{z}/{x}/{y}.mvt", h(tr.tile))
 }
 
 // tileBase is the absolute URL of /tiles as the client reached it.
