@@ -76,6 +76,8 @@ func (s *Server) mountTiles(r chi.Router) {
 	r.Head("/tiles", h(tr.list))
 	r.Head("/tiles/{layer}.json", h(tr.tileJSON))
 	r.Head("/tiles/{layer}/{z}/{x}/{y}.mvt", h(tr.tile))
+	// Anything else under /tiles is a JSON 404 (not the page handler's text).
+	r.Get("/tiles/*", notFound)
 }
 
 // tileBase is the absolute URL of /tiles as the client reached it.

@@ -814,6 +814,9 @@ func biCheckCoverage(t *testing.T, routes []biRoute, cases []biCase) {
 			parts[i] = regexp.QuoteMeta(parts[i])
 		}
 		re := regexp.MustCompile("^" + strings.Join(parts, "[^/]+") + "/?$")
+		if prefix, ok := strings.CutSuffix(r.pattern, "/*"); ok { // a catch-all: any path below
+			re = regexp.MustCompile("^" + regexp.QuoteMeta(prefix) + "/.+$")
+		}
 		found := false
 		for _, c := range cases {
 			if c.Method != r.method {
