@@ -381,13 +381,11 @@ func (s *Server) mountOGC(r chi.Router) {
 }
 
 // ogcBase is the absolute URL of /ogc as the client reached it (GDAL
-// resolves links against the landing page, so they must be absolute).
+// resolves links against the landing page, so they must be absolute),
+// behind a proxy as X-Forwarded-Proto and X-Forwarded-Host say, like the
+// tile URLs.
 func ogcBase(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host + "/ogc"
+	return publicBase(r) + "/ogc"
 }
 
 // ogcOffer is one representation a route can answer with: chosen by
@@ -513,7 +511,7 @@ func ogcStart(r *http.Request, offers []ogcOffer, allowed ...string) (url.Values
 
 // ogcRespond writes v with the offer's content type.
 func ogcRespond(w http.ResponseWriter, o ogcOffer, v any) error {
-	w.Header().Set("Vary", "Accept")
+	w.Header().Set("Vary", "Accept, X-Forwarded-Proto, X-Forwarded-Host")
 	return writeJSON(w, http.StatusOK, o.ContentType, v)
 }
 

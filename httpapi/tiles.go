@@ -81,7 +81,13 @@ func (s *Server) mountTiles(r chi.Router) {
 }
 
 // tileBase is the absolute URL of /tiles as the client reached it.
-func tileBase(r *http.Request) string {
+func tileBase(r *http.Request) string { return publicBase(r) + "/tiles" }
+
+// publicBase is the service's absolute URL as the client reached it: the
+// request's scheme and host, or, behind a reverse proxy, what its
+// X-Forwarded-Proto (http or https) and X-Forwarded-Host (a well-formed
+// host) say. Answers built from it carry Vary on those headers.
+func publicBase(r *http.Request) string {
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
@@ -93,7 +99,7 @@ func tileBase(r *http.Request) string {
 	if fh := strings.TrimSpace(strings.Split(r.Header.Get("X-Forwarded-Host"), ",")[0]); validHost.MatchString(fh) {
 		host = fh
 	}
-	return scheme + "://" + host + "/tiles"
+	return scheme + "://" + host
 }
 
 // validHost is a host name or address with an optional port.
