@@ -6,10 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
@@ -264,7 +262,7 @@ func (s *Store) RoadSegments(ctx context.Context) ([]coverage.RoadSegment, error
 
 // PutRoadSegments adds segments (or replaces the network) with one audit entry.
 func (s *Store) PutRoadSegments(ctx context.Context, actor diming.Actor, segs []coverage.RoadSegment, replace bool) (int, error) {
-	if err := checkRoadSegments(segs); err != nil {
+	if err := coverage.ValidateRoadSegments(segs); err != nil {
 		return 0, err
 	}
 	if len(segs) == 0 && !replace {
@@ -392,7 +390,7 @@ func (s *Store) Households(ctx context.Context) ([]coverage.HouseholdPoint, erro
 
 // PutHouseholds adds household points (or replaces them all) with one audit entry.
 func (s *Store) PutHouseholds(ctx context.Context, actor diming.Actor, hs []coverage.HouseholdPoint, replace bool) (int, error) {
-	if err := checkHouseholds(hs); err != nil {
+	if err := coverage.ValidateHouseholds(hs); err != nil {
 		return 0, err
 	}
 	if len(hs) == 0 && !replace {
@@ -451,7 +449,7 @@ func rawJSON(s sql.NullString) json.RawMessage {
 
 // SaveRun stores a run with its units and points, audited with a small summary.
 func (s *Store) SaveRun(ctx context.Context, actor diming.Actor, r coverage.Run) (coverage.Run, error) {
-	if err := checkRun(r); err != nil {
+	if err := r.Validate(); err != nil {
 		return r, err
 	}
 	now := s.now().UTC()
@@ -626,136 +624,4 @@ func (s *Store) ChangeMarkOf(ctx context.Context, entities ...string) (int64, er
 	var id int64
 	err := s.db.QueryRowContext(ctx, "SELECT coalesce(max(m), 0) FROM ("+strings.Join(parts, " UNION ALL ")+")", args...).Scan(&id)
 	return id, classify(err, "读取变更标记", "read the change mark")
-}
-
-// ---- validation shared by the writes (the PostGIS store checks the same)
-
-const maxBulkText = 1000
-
-// rowKind names the rows of a batch in both languages, for error messages.
-type rowKind struct{ zh, en string }
-
-var (
-	segmentRow   = rowKind{"路段", "road segment"}
-	householdRow = rowKind{"住户点", "household point"}
-	unitRow      = rowKind{"结果单元", "run unit"}
-	pointRow     = rowKind{"结果点", "run point"}
-)
-
-// badRow is EINVALID naming the batch's row i (counted from 1).
-func badRow(k rowKind, i int, zh, en string, args ...any) error {
-	e := diming.Errorf(diming.EINVALID, zh, en, args...)
-	e.Message = fmt.Sprintf("第 %d 个%s：%s", i+1, k.zh, e.Message)
-	e.MessageEN = fmt.Sprintf("%s %d: %s", k.en, i+1, e.MessageEN)
-	return e
-}
-
-func badLonLat(p orb.Point) bool {
-	return math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.IsInf(p[0], 0) || math.IsInf(p[1], 0) ||
-		p[0] < -180 || p[0] > 180 || p[1] < -90 || p[1] > 90
-}
-
-func badFinite(vs ...float64) bool {
-	for _, v := range vs {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return true
-		}
-	}
-	return false
-}
-
-func badText(ss ...string) bool {
-	for _, s := range ss {
-		if !utf8.ValidString(s) || strings.ContainsRune(s, 0) || utf8.RuneCountInString(s) > maxBulkText {
-			return true
-		}
-	}
-	return false
-}
-
-func checkRoadSegments(segs []coverage.RoadSegment) error {
-	for i, r := range segs {
-		if len(r.Geometry) < 2 {
-			return badRow(segmentRow, i, "至少需要 2 个点", "needs at least 2 points")
-		}
-		for _, p := range r.Geometry {
-			if badLonLat(p) {
-				return badRow(segmentRow, i, "坐标 (%v, %v) 超出经纬度范围", "coordinates (%v, %v) are out of range", p[0], p[1])
-			}
-		}
-		if badText(r.Class, r.Name, r.Source) {
-			return badRow(segmentRow, i, "等级、名称或来源不是有效的文本", "class, name or source is not valid text")
-		}
-	}
-	return nil
-}
-
-func checkHouseholds(hs []coverage.HouseholdPoint) error {
-	for i, h := range hs {
-		if badLonLat(h.Point) {
-			return badRow(householdRow, i, "坐标 (%v, %v) 超出经纬度范围", "coordinates (%v, %v) are out of range", h.Point[0], h.Point[1])
-		}
-		if h.Households < 0 || h.Residents < 0 || h.Aged60 < 0 || h.Households > math.MaxInt32 || h.Residents > math.MaxInt32 {
-			return badRow(householdRow, i, "户数和人数应在 0 至 %d 之间", "counts must be between 0 and %d", math.MaxInt32)
-		}
-		if h.Aged60 > h.Residents {
-			return badRow(householdRow, i, "60 岁及以上人口 %d 多于常住人口 %d", "%d residents aged 60+ exceed the %d residents", h.Aged60, h.Residents)
-		}
-		if badText(h.Source) {
-			return badRow(householdRow, i, "来源不是有效的文本", "the source is not valid text")
-		}
-	}
-	return nil
-}
-
-func checkRun(r coverage.Run) error {
-	if r.Report == "" || utf8.RuneCountInString(r.Report) > 40 || badText(r.Report) {
-		return diming.Errorf(diming.EINVALID, "覆盖率结果缺少有效的报表名", "a coverage run needs a valid report name")
-	}
-	for _, j := range []json.RawMessage{r.Params, r.Summary} {
-		if len(j) > 0 && !json.Valid(j) {
-			return diming.Errorf(diming.EINVALID, "覆盖率结果的参数或汇总不是有效的 JSON", "the run's params or summary is not valid JSON")
-		}
-	}
-	for i, u := range r.Units {
-		if u.DivisionCode == "" || badText(u.DivisionCode, u.Name, u.Level) {
-			return badRow(unitRow, i, "缺少有效的区划代码", "needs a valid division code")
-		}
-		if badFinite(u.Total, u.Covered, u.Value) {
-			return badRow(unitRow, i, "数值不是有限数", "a number is not finite")
-		}
-		if len(u.Extra) > 0 && !json.Valid(u.Extra) {
-			return badRow(unitRow, i, "附加数据不是有效的 JSON", "extra is not valid JSON")
-		}
-		for _, poly := range u.Geometry {
-			if len(poly) == 0 {
-				return badRow(unitRow, i, "多边形没有边界环", "a polygon has no ring")
-			}
-			for _, ring := range poly {
-				if len(ring) < 4 || ring[0] != ring[len(ring)-1] {
-					return badRow(unitRow, i, "多边形的环未闭合或少于 4 个点", "a polygon ring is not closed or has fewer than 4 points")
-				}
-				for _, p := range ring {
-					if badLonLat(p) {
-						return badRow(unitRow, i, "坐标 (%v, %v) 超出经纬度范围", "coordinates (%v, %v) are out of range", p[0], p[1])
-					}
-				}
-			}
-		}
-	}
-	for i, p := range r.Points {
-		if p.Kind == "" || badText(p.Kind) {
-			return badRow(pointRow, i, "缺少类型", "needs a kind")
-		}
-		if badLonLat(p.Point) {
-			return badRow(pointRow, i, "坐标 (%v, %v) 超出经纬度范围", "coordinates (%v, %v) are out of range", p.Point[0], p.Point[1])
-		}
-		if badFinite(p.Value) {
-			return badRow(pointRow, i, "数值不是有限数", "the value is not finite")
-		}
-		if len(p.Extra) > 0 && !json.Valid(p.Extra) {
-			return badRow(pointRow, i, "附加数据不是有效的 JSON", "extra is not valid JSON")
-		}
-	}
-	return nil
 }
