@@ -1,8 +1,6 @@
 package coverage
 
 import (
-	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"io"
@@ -16,6 +14,7 @@ import (
 
 	"diming"
 	"diming/geo"
+	"diming/internal/tabular"
 )
 
 // MaxImportRows is the most rows one facility or household import takes.
@@ -61,65 +60,27 @@ func (t pointTable) allowed(c string) bool {
 	return false
 }
 
-func cut(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
-}
+func cut(s string, n int) string { return tabular.Cut(s, n) }
 
 // readCSV reads a UTF-8 CSV point table with lon and lat columns.
 func (t pointTable) readCSV(r io.Reader, crs geo.CRS) ([]pointRow, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
+	tab, err := tabular.NewCSV(r, append([]string{"lon", "lat"}, t.columns...), append([]string{"lon", "lat"}, t.required...), MaxImportRows)
 	if err != nil {
-		return nil, badInput("CSV 文件没有表头或无法读取：%v", "the CSV file has no header row or cannot be read: %v", err)
-	}
-	cols := map[string]int{}
-	for i, h := range header {
-		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
-		if !t.allowed(h) && h != "lon" && h != "lat" {
-			return nil, badInput("CSV 表头含有未知的列 %q；可用的列：lon, lat, %s", "unknown CSV column %q; allowed: lon, lat, %s", cut(h, 40), strings.Join(t.columns, ", "))
-		}
-		if _, dup := cols[h]; dup {
-			return nil, badInput("CSV 表头中列 %q 出现了两次", "CSV column %q appears twice", h)
-		}
-		cols[h] = i
-	}
-	for _, req := range append([]string{"lon", "lat"}, t.required...) {
-		if _, ok := cols[req]; !ok {
-			return nil, badInput("CSV 表头缺少必需的列 %q", "the CSV header lacks the required column %q", req)
-		}
+		return nil, err
 	}
 	var rows []pointRow
 	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
+		fields, line, rowErr, ok, err := tab.Next()
 		if err != nil {
-			line := 0
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.StartLine
-			}
-			return nil, badInput("CSV 第 %d 行格式错误：%v", "CSV line %d is malformed: %v", line, err)
+			return nil, err
 		}
-		if len(rows) >= MaxImportRows {
-			return nil, diming.Errorf(diming.ETOOLARGE, "一次最多导入 %d 行", "at most %d rows per import", MaxImportRows)
+		if !ok {
+			return rows, nil
 		}
-		line, _ := cr.FieldPos(0)
-		row := pointRow{line: line, fields: map[string]string{}}
-		if len(rec) != len(header) {
-			row.err = badInput("列数 %d 与表头的 %d 列不符", "%d fields where the header has %d", len(rec), len(header))
-			rows = append(rows, row)
-			continue
+		row := pointRow{line: line, fields: fields, err: rowErr}
+		if row.err == nil {
+			row.err = row.clean()
 		}
-		for name, i := range cols {
-			row.fields[name] = rec[i]
-		}
-		row.err = row.clean()
 		if row.err == nil {
 			lon, err1 := strconv.ParseFloat(row.fields["lon"], 64)
 			lat, err2 := strconv.ParseFloat(row.fields["lat"], 64)
@@ -131,31 +92,17 @@ func (t pointTable) readCSV(r io.Reader, crs geo.CRS) ([]pointRow, error) {
 		}
 		rows = append(rows, row)
 	}
-	return rows, nil
 }
 
 // readGeoJSON reads a FeatureCollection of Point features whose properties
 // are the table's columns ("fid", which QGIS adds, is ignored).
 func (t pointTable) readGeoJSON(data []byte, crs geo.CRS) ([]pointRow, error) {
-	var top struct {
-		Type     string            `json:"type"`
-		Features []json.RawMessage `json:"features"`
-		CRS      json.RawMessage   `json:"crs"`
+	features, err := tabular.Features(data, MaxImportRows)
+	if err != nil {
+		return nil, err
 	}
-	if err := json.Unmarshal(data, &top); err != nil {
-		return nil, badInput("GeoJSON 格式错误：%v", "malformed GeoJSON: %v", err)
-	}
-	if top.Type != "FeatureCollection" {
-		return nil, badInput("GeoJSON 顶层应为 FeatureCollection，而不是 %q", "the GeoJSON top level must be a FeatureCollection, not %q", cut(top.Type, 40))
-	}
-	if len(top.CRS) > 0 && !bytes.Contains(top.CRS, []byte("4326")) && !bytes.Contains(top.CRS, []byte("CRS84")) && !bytes.Contains(top.CRS, []byte("4490")) {
-		return nil, badInput("GeoJSON 声明了不支持的坐标系 %s；请使用 WGS84 经纬度，或用 --crs 指明 gcj02/bd09", "the GeoJSON declares an unsupported CRS %s; use WGS84 lon/lat, or say --crs gcj02/bd09", cut(string(top.CRS), 120))
-	}
-	if len(top.Features) > MaxImportRows {
-		return nil, diming.Errorf(diming.ETOOLARGE, "一次最多导入 %d 个要素", "at most %d features per import", MaxImportRows)
-	}
-	rows := make([]pointRow, 0, len(top.Features))
-	for i, raw := range top.Features {
+	rows := make([]pointRow, 0, len(features))
+	for i, raw := range features {
 		row := pointRow{line: i + 1, fields: map[string]string{}}
 		row.err = t.feature(raw, &row, crs)
 		rows = append(rows, row)

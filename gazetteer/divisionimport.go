@@ -17,6 +17,7 @@ import (
 
 	"diming"
 	"diming/geo"
+	"diming/internal/tabular"
 )
 
 // DivisionColumns are the properties a division feature may carry (GeoJSON
@@ -92,26 +93,12 @@ type DivisionImportPlan struct {
 // MultiPolygon features carrying DivisionColumns, in crs. A malformed file
 // is an error; a bad feature is returned with its Err set.
 func ParseDivisionsGeoJSON(data []byte, crs geo.CRS) ([]DivisionRow, error) {
-	var top struct {
-		Type     string            `json:"type"`
-		Features []json.RawMessage `json:"features"`
-		CRS      json.RawMessage   `json:"crs"`
+	features, err := tabular.Features(data, MaxImportRows)
+	if err != nil {
+		return nil, err
 	}
-	if err := json.Unmarshal(data, &top); err != nil {
-		return nil, badRow("GeoJSON 格式错误：%s", "malformed GeoJSON: %s", jsonReason(err))
-	}
-	if top.Type != "FeatureCollection" {
-		return nil, badRow("GeoJSON 顶层应为 FeatureCollection，而不是 %q", "the GeoJSON top level must be a FeatureCollection, not %q", truncate(top.Type, 40))
-	}
-	if len(top.CRS) > 0 && !bytes.Contains(top.CRS, []byte("4326")) && !bytes.Contains(top.CRS, []byte("CRS84")) && !bytes.Contains(top.CRS, []byte("4490")) {
-		return nil, badRow("GeoJSON 声明了不支持的坐标系 %s；请使用 WGS84 经纬度（ogr2ogr -t_srs EPSG:4326），或用 --crs 指明 gcj02/bd09",
-			"the GeoJSON declares an unsupported CRS %s; use WGS84 lon/lat (ogr2ogr -t_srs EPSG:4326), or say --crs gcj02/bd09", truncate(string(top.CRS), 120))
-	}
-	if len(top.Features) > MaxImportRows {
-		return nil, diming.Errorf(diming.ETOOLARGE, "一次最多导入 %d 个要素", "at most %d features per import", MaxImportRows)
-	}
-	fs := make([]SourceFeature, 0, len(top.Features))
-	for i, raw := range top.Features {
+	fs := make([]SourceFeature, 0, len(features))
+	for i, raw := range features {
 		sfe := SourceFeature{Line: i + 1}
 		var f struct {
 			Type       string          `json:"type"`

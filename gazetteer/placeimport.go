@@ -1,11 +1,8 @@
 package gazetteer
 
 import (
-	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"sort"
 	"strconv"
@@ -17,6 +14,7 @@ import (
 
 	"diming"
 	"diming/geo"
+	"diming/internal/tabular"
 )
 
 // Import limits.
@@ -83,82 +81,37 @@ func badRow(zh, en string, args ...any) error { return diming.Errorf(diming.EINV
 // unknown or repeated columns, broken quoting) is an error; a bad row is
 // returned with its Err set.
 func ParsePlacesCSV(r io.Reader, crs geo.CRS) ([]ImportRow, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
+	t, err := tabular.NewCSV(r, PlaceColumns, []string{"name", "category"}, MaxImportRows)
 	if err != nil {
-		return nil, badRow("CSV 文件没有表头或无法读取：%v", "the CSV file has no header row or cannot be read: %v", err)
-	}
-	cols := map[string]int{}
-	for i, h := range header {
-		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
-		if !hasString(PlaceColumns, h) {
-			return nil, badRow("CSV 表头含有未知的列 %q；可用的列：%s", "unknown CSV column %q; allowed: %s", truncate(h, 40), strings.Join(PlaceColumns, ", "))
-		}
-		if _, dup := cols[h]; dup {
-			return nil, badRow("CSV 表头中列 %q 出现了两次", "CSV column %q appears twice", h)
-		}
-		cols[h] = i
-	}
-	for _, req := range []string{"name", "category"} {
-		if _, ok := cols[req]; !ok {
-			return nil, badRow("CSV 表头缺少必需的列 %q", "the CSV header lacks the required column %q", req)
-		}
+		return nil, err
 	}
 	var rows []ImportRow
 	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
+		fields, line, rowErr, ok, err := t.Next()
 		if err != nil {
-			line := 0
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.StartLine
-			}
-			return nil, badRow("CSV 第 %d 行格式错误：%v", "CSV line %d is malformed: %v", line, err)
+			return nil, err
 		}
-		line, _ := cr.FieldPos(0)
-		if len(rows) >= MaxImportRows {
-			return nil, diming.Errorf(diming.ETOOLARGE, "一次最多导入 %d 行", "at most %d rows per import", MaxImportRows)
+		if !ok {
+			return rows, nil
 		}
-		if len(rec) != len(header) {
-			rows = append(rows, ImportRow{Line: line, Err: badRow("列数 %d 与表头的 %d 列不符", "%d fields where the header has %d", len(rec), len(header))})
+		if rowErr != nil {
+			rows = append(rows, ImportRow{Line: line, Err: rowErr})
 			continue
-		}
-		fields := map[string]string{}
-		for name, i := range cols {
-			fields[name] = rec[i]
 		}
 		p, err := placeFromFields(fields, nil, crs)
 		rows = append(rows, ImportRow{Line: line, Place: p, Err: err})
 	}
-	return rows, nil
 }
 
 // ParsePlacesGeoJSON reads a FeatureCollection whose features carry
 // PlaceColumns as properties ("fid", which QGIS adds, is ignored).
 func ParsePlacesGeoJSON(data []byte, crs geo.CRS) ([]ImportRow, error) {
-	var top struct {
-		Type     string            `json:"type"`
-		Features []json.RawMessage `json:"features"`
-		CRS      json.RawMessage   `json:"crs"`
+	features, err := tabular.Features(data, MaxImportRows)
+	if err != nil {
+		return nil, err
 	}
-	if err := json.Unmarshal(data, &top); err != nil {
-		return nil, badRow("GeoJSON 格式错误：%s", "malformed GeoJSON: %s", jsonReason(err))
-	}
-	if top.Type != "FeatureCollection" {
-		return nil, badRow("GeoJSON 顶层应为 FeatureCollection，而不是 %q", "the GeoJSON top level must be a FeatureCollection, not %q", truncate(top.Type, 40))
-	}
-	if len(top.CRS) > 0 && !bytes.Contains(top.CRS, []byte("4326")) && !bytes.Contains(top.CRS, []byte("CRS84")) && !bytes.Contains(top.CRS, []byte("4490")) {
-		return nil, badRow("GeoJSON 声明了不支持的坐标系 %s；请使用 WGS84 经纬度，或用 --crs 指明 gcj02/bd09", "the GeoJSON declares an unsupported CRS %s; use WGS84 lon/lat, or say --crs gcj02/bd09", truncate(string(top.CRS), 120))
-	}
-	if len(top.Features) > MaxImportRows {
-		return nil, diming.Errorf(diming.ETOOLARGE, "一次最多导入 %d 个要素", "at most %d features per import", MaxImportRows)
-	}
-	rows := make([]ImportRow, 0, len(top.Features))
-	for i, raw := range top.Features {
+	rows := make([]ImportRow, 0, len(features))
+	for i, raw := range features {
 		line := i + 1
 		var f struct {
 			Type       string                     `json:"type"`
@@ -197,13 +150,6 @@ func ParsePlacesGeoJSON(data []byte, crs geo.CRS) ([]ImportRow, error) {
 	return rows, nil
 }
 
-func jsonReason(err error) string {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return fmt.Sprintf("第 %d 字节附近：%v", se.Offset, se)
-	}
-	return err.Error()
-}
 
 // propString turns a property value into the string a CSV cell would hold.
 func propString(v json.RawMessage) (string, error) {
