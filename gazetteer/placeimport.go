@@ -150,7 +150,6 @@ func ParsePlacesGeoJSON(data []byte, crs geo.CRS) ([]ImportRow, error) {
 	return rows, nil
 }
 
-
 // propString turns a property value into the string a CSV cell would hold.
 func propString(v json.RawMessage) (string, error) {
 	var s string
