@@ -446,7 +446,9 @@ function setVisibility(key) {
 }
 function applyFacilityFilter() {
   const on = GROUPS.filter(g => g.on).map(g => g.id);
-  map.setFilter('facilities', ['in', ['get', 'group'], ['literal', on]]);
+  // Closed facilities are history, not service: never drawn. Planned ones
+  // are drawn paler (see the layer's paint).
+  map.setFilter('facilities', ['all', ['in', ['get', 'group'], ['literal', on]], ['!=', ['get', 'status'], 'closed']]);
   map.setLayoutProperty('facilities', 'visibility', on.length ? 'visible' : 'none');
   renderLegend();
 }
