@@ -59,10 +59,7 @@ func (s *Server) nearest(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if !q.Has("lon") || !q.Has("lat") {
-		return diming.Errorf(diming.EINVALID, "缺少 lon 和 lat 参数", "lon and lat are required")
-	}
-	p, err := parsePoint(q.Get("lon"), q.Get("lat"), q.Get("crs"), "lon/lat")
+	p, err := queryPoint(q)
 	if err != nil {
 		return err
 	}
@@ -128,10 +125,7 @@ func (s *Server) isochrone(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if !q.Has("lon") || !q.Has("lat") {
-		return diming.Errorf(diming.EINVALID, "缺少 lon 和 lat 参数", "lon and lat are required")
-	}
-	p, err := parsePoint(q.Get("lon"), q.Get("lat"), q.Get("crs"), "lon/lat")
+	p, err := queryPoint(q)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -133,16 +134,22 @@ func parsePoint(lonS, latS, crsS, what string) (orb.Point, error) {
 	return p, nil
 }
 
+// queryPoint reads the required lon and lat parameters (in the crs the
+// request names, WGS84 by default) as a WGS84 point.
+func queryPoint(q url.Values) (orb.Point, error) {
+	if !q.Has("lon") || !q.Has("lat") {
+		return orb.Point{}, diming.Errorf(diming.EINVALID, "缺少 lon 和 lat 参数", "lon and lat are required")
+	}
+	return parsePoint(q.Get("lon"), q.Get("lat"), q.Get("crs"), "lon/lat")
+}
+
 // reverse: GET /api/v1/reverse?lon=&lat=&crs=&limit=&radius=
 func (s *Server) reverse(w http.ResponseWriter, r *http.Request) error {
 	q, err := queryParams(r, "lon", "lat", "crs", "limit", "radius")
 	if err != nil {
 		return err
 	}
-	if !q.Has("lon") || !q.Has("lat") {
-		return diming.Errorf(diming.EINVALID, "缺少 lon 和 lat 参数", "lon and lat are required")
-	}
-	p, err := parsePoint(q.Get("lon"), q.Get("lat"), q.Get("crs"), "lon/lat")
+	p, err := queryPoint(q)
 	if err != nil {
 		return err
 	}
