@@ -67,19 +67,28 @@ func importCmd(ctx context.Context, cfg Config, log *slog.Logger, kind, file str
 	if err != nil {
 		return err
 	}
+	if err := reportImport(stdout, opt, sum, func() { printSummary(stdout, sum, opt) }, len(sum.Rejected)); err != nil {
+		return err
+	}
+	log.Info("import finished", "file", file, "added", sum.Added, "updated", sum.Updated, "unchanged", sum.Unchanged,
+		"rejected", len(sum.Rejected), "written", sum.Written)
+	return nil
+}
+
+// reportImport prints an import's summary (as JSON with --json) and fails
+// when rows were rejected and --skip-invalid was not given.
+func reportImport(stdout io.Writer, opt importOptions, sum any, print func(), rejected int) error {
 	if opt.jsonReport {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(sum)
 	} else {
-		printSummary(stdout, sum, opt)
+		print()
 	}
-	if len(sum.Rejected) > 0 && !opt.skipInvalid {
+	if rejected > 0 && !opt.skipInvalid {
 		return diming.Errorf(diming.EINVALID, "%d 行有误，未写入任何数据（修正后重试，或用 --skip-invalid 只导入正确的行）",
-			"%d rows are invalid; nothing was written (fix them, or use --skip-invalid to import only the valid rows)", len(sum.Rejected))
+			"%d rows are invalid; nothing was written (fix them, or use --skip-invalid to import only the valid rows)", rejected)
 	}
-	log.Info("import finished", "file", file, "added", sum.Added, "updated", sum.Updated, "unchanged", sum.Unchanged,
-		"rejected", len(sum.Rejected), "written", sum.Written)
 	return nil
 }
 
@@ -144,16 +153,8 @@ func importCoverageCmd(ctx context.Context, st *storeHandle, log *slog.Logger, k
 	if err != nil {
 		return err
 	}
-	if opt.jsonReport {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(sum)
-	} else {
-		printCoverageSummary(stdout, sum, opt)
-	}
-	if len(sum.Rejected) > 0 && !opt.skipInvalid {
-		return diming.Errorf(diming.EINVALID, "%d 行有误，未写入任何数据（修正后重试，或用 --skip-invalid 只导入正确的行）",
-			"%d rows are invalid; nothing was written (fix them, or use --skip-invalid to import only the valid rows)", len(sum.Rejected))
+	if err := reportImport(stdout, opt, sum, func() { printCoverageSummary(stdout, sum, opt) }, len(sum.Rejected)); err != nil {
+		return err
 	}
 	log.Info("import finished", "kind", kind, "file", file, "rows", sum.Rows, "added", sum.Added, "updated", sum.Updated,
 		"rejected", len(sum.Rejected), "written", sum.Written)
