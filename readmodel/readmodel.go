@@ -173,14 +173,10 @@ var coverageEntities = []string{coverage.EntityFacility, coverage.EntityRoads, c
 // buildCoverage builds m's coverage model, reusing prev's when none of
 // its data changed and prev's walking graph when the roads did not.
 func (h *Holder) buildCoverage(ctx context.Context, m, prev *Model) error {
-	mark, err := h.Coverage.ChangeMarkOf(ctx, coverageEntities...)
-	if err != nil {
-		return fmt.Errorf("readmodel: coverage change mark: %w", err)
-	}
-	roadsMark, err := h.Coverage.ChangeMarkOf(ctx, coverage.EntityRoads)
-	if err != nil {
-		return fmt.Errorf("readmodel: roads change mark: %w", err)
-	}
+	// The marks were read before any data was loaded (entityMarks), so a
+	// change committed while this model is built cannot be counted as in
+	// it: the next refresh sees the mark move and rebuilds.
+	mark, roadsMark := m.MarkOf(coverageEntities...), m.MarkOf(coverage.EntityRoads)
 	m.CoverageMark, m.roadsMark = mark, roadsMark
 	if prev != nil && prev.Coverage != nil && prev.CoverageMark == mark {
 		m.Coverage = prev.Coverage
