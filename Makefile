@@ -8,11 +8,13 @@ BENCHCOUNT  ?= 3
 .PHONY: run build test test-short bench load fuzz lint fmt db-up db-down db-url clean maplibre
 
 ## run: the service with the demo data on the embedded store (http://127.0.0.1:8080)
-run: maplibre
+run:
+	@$(MAKE) --no-print-directory maplibre || echo "make: MapLibre could not be installed (no npm?): /map will say so; everything else works" >&2
 	CGO_ENABLED=0 $(GO) run ./cmd/diming serve
 
 ## build: the binary in bin/
-build: maplibre
+build:
+	@$(MAKE) --no-print-directory maplibre || echo "make: MapLibre could not be installed (no npm?): /map will say so; everything else works" >&2
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/diming ./cmd/diming
 
 ## test: the whole suite with -race, on SQLite and on a PostGIS this provisions itself
