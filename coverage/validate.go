@@ -2,6 +2,7 @@ package coverage
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -146,6 +147,31 @@ func (r Run) Validate() error {
 		if len(p.Extra) > 0 && !json.Valid(p.Extra) {
 			return badBatchRow(runPointRow, i, "附加数据不是有效的 JSON", "extra is not valid JSON")
 		}
+	}
+	return nil
+}
+
+// ValidateFacilityImport checks a batch of facilities before a store
+// imports it: every row valid (the error names the row), and no code
+// repeated within the batch.
+func ValidateFacilityImport(fs []Facility) error {
+	seen := map[string]int{}
+	for i, f := range fs {
+		if err := f.Validate(); err != nil {
+			var e *diming.Error
+			if errors.As(err, &e) {
+				return &diming.Error{Code: e.Code, Message: fmt.Sprintf("第 %d 行：%s", i+1, e.Message),
+					MessageEN: fmt.Sprintf("row %d: %s", i+1, e.MessageEN), Err: e.Err}
+			}
+			return err
+		}
+		if f.Code == "" {
+			continue
+		}
+		if j, ok := seen[f.Code]; ok {
+			return diming.Errorf(diming.EINVALID, "第 %d 行与第 %d 行的设施编号 %s 重复", "rows %d and %d have the same facility code %s", j+1, i+1, f.Code)
+		}
+		seen[f.Code] = i
 	}
 	return nil
 }

@@ -159,7 +159,7 @@ func (s *Store) DeleteFacility(ctx context.Context, actor diming.Actor, id int64
 
 // ImportFacilities upserts facilities by code in one transaction (see coverage.Store).
 func (s *Store) ImportFacilities(ctx context.Context, actor diming.Actor, fs []coverage.Facility) (created, updated int, err error) {
-	if err := checkFacilityImport(fs); err != nil {
+	if err := coverage.ValidateFacilityImport(fs); err != nil {
 		return 0, 0, err
 	}
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -193,29 +193,6 @@ func (s *Store) ImportFacilities(ctx context.Context, actor diming.Actor, fs []c
 		return 0, 0, classify(err, "导入设施", "import facilities")
 	}
 	return created, updated, nil
-}
-
-// checkFacilityImport validates every row first and refuses codes repeated in the batch.
-func checkFacilityImport(fs []coverage.Facility) error {
-	seen := map[string]int{}
-	for i, f := range fs {
-		if err := f.Validate(); err != nil {
-			var e *diming.Error
-			if errors.As(err, &e) {
-				return &diming.Error{Code: e.Code, Message: fmt.Sprintf("第 %d 行：%s", i+1, e.Message),
-					MessageEN: fmt.Sprintf("row %d: %s", i+1, e.MessageEN), Err: e.Err}
-			}
-			return err
-		}
-		if f.Code == "" {
-			continue
-		}
-		if j, ok := seen[f.Code]; ok {
-			return diming.Errorf(diming.EINVALID, "第 %d 行与第 %d 行的设施编号 %s 重复", "rows %d and %d have the same facility code %s", j+1, i+1, f.Code)
-		}
-		seen[f.Code] = i
-	}
-	return nil
 }
 
 // ---- the walking network
