@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -167,14 +166,6 @@ func (t *loginThrottle) succeed(key string) {
 	delete(t.failures, key)
 }
 
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 type meBody struct {
 	User      auth.User `json:"user"`
 	CSRFToken string    `json:"csrf_token,omitempty"`
@@ -225,7 +216,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: sid, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
-		Secure: r.TLS != nil || s.cfg.SecureCookies, Expires: expires, MaxAge: int(s.cfg.SessionTTL.Seconds())})
+		Secure: clientOf(r).scheme == "https" || s.cfg.SecureCookies, Expires: expires, MaxAge: int(s.cfg.SessionTTL.Seconds())})
 	logger(r.Context()).Info("login", "user", u.Name)
 	return writeJSON(w, http.StatusOK, "", meBody{User: u, CSRFToken: csrf, ExpiresAt: expires.UTC().Format(time.RFC3339), NoticeDays: s.cfg.NoticeDays})
 }

@@ -87,7 +87,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	return m
 }
 
-// observe is the outermost middleware: request id, body limit, panic
+// observe is the outermost middleware: request id, the client (proxy.go), body limit, panic
 // recovery, structured log line and metrics for every request.
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -101,7 +101,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		// The router fills in this route context, so the pattern is known here afterwards.
 		rctx := chi.NewRouteContext()
 		ctx = context.WithValue(ctx, chi.RouteCtxKey, rctx)
-		r = r.WithContext(ctx)
+		r = withClient(r.WithContext(ctx), s.cfg.TrustedProxies)
 		w.Header().Set("X-Request-ID", id)
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 		rec := &statusRecorder{ResponseWriter: w}
@@ -127,7 +127,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			s.metrics.requests.WithLabelValues(route, r.Method, strconv.Itoa(status)).Inc()
 			s.metrics.duration.WithLabelValues(route).Observe(dur.Seconds())
 			l.Info("request", "method", r.Method, "path", r.URL.Path, "route", route, "status", status,
-				"bytes", rec.bytes, "duration_ms", float64(dur.Microseconds())/1000, "remote", r.RemoteAddr)
+				"bytes", rec.bytes, "duration_ms", float64(dur.Microseconds())/1000, "remote", r.RemoteAddr, "client", clientIP(r))
 		}()
 		next.ServeHTTP(rec, r)
 	})

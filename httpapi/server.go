@@ -8,6 +8,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -59,6 +60,10 @@ type Config struct {
 	// CORSOrigins may call the API from their pages ("*" for any); empty
 	// means same-origin only.
 	CORSOrigins []string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For,
+	// -Proto and -Host are believed (see proxy.go); empty: none, the
+	// headers are ignored and the peer is the client.
+	TrustedProxies []netip.Prefix
 }
 
 // Store is what the server needs of a store.

@@ -20,12 +20,11 @@ package httpapi
 // not integers get a 400, an unknown layer a 404.
 //
 // TileJSON and the list build absolute URLs from the request's Host and
-// TLS, or from X-Forwarded-Proto (http or https) and X-Forwarded-Host when
-// a proxy in front sets them (checked, and named in Vary).
+// TLS, or, behind a trusted proxy, from X-Forwarded-Proto and
+// X-Forwarded-Host (see proxy.go; named in Vary).
 
 import (
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -82,28 +81,6 @@ func (s *Server) mountTiles(r chi.Router) {
 
 // tileBase is the absolute URL of /tiles as the client reached it.
 func tileBase(r *http.Request) string { return publicBase(r) + "/tiles" }
-
-// publicBase is the service's absolute URL as the client reached it: the
-// request's scheme and host, or, behind a reverse proxy, what its
-// X-Forwarded-Proto (http or https) and X-Forwarded-Host (a well-formed
-// host) say. Answers built from it carry Vary on those headers.
-func publicBase(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	if p := strings.ToLower(r.Header.Get("X-Forwarded-Proto")); p == "http" || p == "https" {
-		scheme = p
-	}
-	host := r.Host
-	if fh := strings.TrimSpace(strings.Split(r.Header.Get("X-Forwarded-Host"), ",")[0]); validHost.MatchString(fh) {
-		host = fh
-	}
-	return scheme + "://" + host
-}
-
-// validHost is a host name or address with an optional port.
-var validHost = regexp.MustCompile(`^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253})(:[0-9]{1,5})?$`)
 
 type tileLayerEntry struct {
 	ID       string `json:"id"`

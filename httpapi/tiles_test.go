@@ -180,14 +180,11 @@ func testTileLayerList(t *testing.T, f *tileFixture) {
 	if !slices.Equal(ids, want) {
 		t.Fatalf("layers %v, want %v", ids, want)
 	}
-	// Behind a proxy: its scheme and host, when well-formed.
+	// Forwarded headers from a peer that is not a trusted proxy (none is
+	// configured here) are ignored; proxy_test.go covers trusted ones.
 	_, body = f.get(t, "/tiles", map[string]string{"X-Forwarded-Proto": "https", "X-Forwarded-Host": "tiles.example.cn"})
-	if !strings.Contains(string(body), `"https://tiles.example.cn/tiles/places.json"`) {
-		t.Errorf("forwarded: %s", body)
-	}
-	_, body = f.get(t, "/tiles", map[string]string{"X-Forwarded-Proto": "gopher", "X-Forwarded-Host": "evil.cn/x?y"})
 	if !strings.Contains(string(body), `"`+f.srv.URL+`/tiles/places.json"`) {
-		t.Errorf("malformed forwarded headers were used: %s", body)
+		t.Errorf("forwarded headers from an untrusted peer were used: %s", body)
 	}
 }
 

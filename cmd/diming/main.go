@@ -50,6 +50,7 @@ type Config struct {
 	RateBurst       int
 	SecureCookies   bool
 	CORSOrigins     string
+	TrustedProxies  string
 }
 
 const usage = `diming — 地名与行政区划服务 (place names and administrative divisions)
@@ -117,6 +118,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fs.Float64Var(&cfg.RateLimit, "rate-limit", envFloat("DIMING_RATE_LIMIT", 100), "requests a second one client address may make on average (0: no limit)")
 		fs.IntVar(&cfg.RateBurst, "rate-burst", int(envInt("DIMING_RATE_BURST", 200)), "requests one client address may make at once")
 		fs.StringVar(&cfg.CORSOrigins, "cors-origins", env("DIMING_CORS_ORIGINS", ""), "comma-separated origins allowed to call the API from their pages (* for any; empty: same-origin only)")
+		fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", env("DIMING_TRUSTED_PROXIES", ""), "comma-separated addresses and CIDR prefixes of reverse proxies whose X-Forwarded-For/-Proto/-Host are believed (empty: none)")
 	case "migrate":
 	case "import":
 		fs.StringVar(&imp.crs, "crs", "wgs84", "coordinate system of the file: wgs84, cgcs2000, gcj02 or bd09")
@@ -338,6 +340,10 @@ func loadDemo(ctx context.Context, cfg Config, log *slog.Logger, geojsonOut stri
 }
 
 func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
+	trusted, err := httpapi.ParseTrustedProxies(cfg.TrustedProxies)
+	if err != nil {
+		return err
+	}
 	st, err := openChecked(ctx, cfg)
 	if err != nil {
 		return err
@@ -385,6 +391,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	hc.NoticeDays = cfg.NoticeDays
 	hc.RateLimit, hc.RateBurst = cfg.RateLimit, cfg.RateBurst
 	hc.SecureCookies = cfg.SecureCookies
+	hc.TrustedProxies = trusted
 	for _, o := range strings.Split(cfg.CORSOrigins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			hc.CORSOrigins = append(hc.CORSOrigins, o)
