@@ -83,6 +83,9 @@ type WalkingGraph struct {
 	comps Components
 	total float64
 
+	tol      float64 // the merge tolerance used, metres
+	joinEnds bool
+
 	pool sync.Pool // *Searcher
 }
 
@@ -213,7 +216,7 @@ func NewWalkingGraph(segs []RoadSegment, opt GraphOptions) (*WalkingGraph, error
 
 	// Pass 3: edges, the pieces of each segment between nodes, with their
 	// ends moved onto their node's position.
-	g := &WalkingGraph{proj: proj}
+	g := &WalkingGraph{proj: proj, tol: tol, joinEnds: opt.JoinEndsToLines}
 	nodeOf := make([]int32, len(cands)) // root candidate -> node id
 	for i := range nodeOf {
 		nodeOf[i] = -1
@@ -516,6 +519,12 @@ func (g *WalkingGraph) Edge(i int32) Edge { return g.edges[i] }
 // node to its To node.
 func (g *WalkingGraph) EdgeGeometry(i int32) orb.LineString {
 	return slices.Clone(orb.LineString(g.pts[g.off[i]:g.off[i+1]]))
+}
+
+// MergeTolerance is the merge tolerance the graph was built with, in
+// metres, and whether line ends were joined to lines (GraphOptions).
+func (g *WalkingGraph) MergeTolerance() (metres float64, joinEndsToLines bool) {
+	return g.tol, g.joinEnds
 }
 
 // TotalLength is the length of all edges in metres.

@@ -14,6 +14,17 @@ type NetworkSummary struct {
 	Nodes       int     `json:"nodes"`
 	Edges       int     `json:"edges"`
 	LengthKM    float64 `json:"length_km"`
+	// MergeToleranceM: line ends (and shared vertices) closer than this
+	// became one node; JoinEndsToLines: ends that close to another line's
+	// interior were joined to it (--network-tolerance).
+	MergeToleranceM float64 `json:"merge_tolerance_m"`
+	JoinEndsToLines bool    `json:"join_ends_to_lines"`
+	// DeadEnds is the number of nodes with one edge; NearGaps those of
+	// them within NearGapM of a part of the network they are not
+	// connected to (listed by /api/v1/network/gaps).
+	DeadEnds int     `json:"dead_ends"`
+	NearGapM float64 `json:"near_gap_m"`
+	NearGaps int     `json:"near_gaps"`
 	// Components: how many connected parts, and the largest ones' sizes.
 	Components        int       `json:"components"`
 	LargestComponents []int     `json:"largest_components_nodes"`
@@ -41,6 +52,9 @@ func (m *Model) NetworkSummary() NetworkSummary {
 	s.Nodes, s.Edges = m.Graph.NumNodes(), m.Graph.NumEdges()
 	total := m.Graph.TotalLength()
 	s.LengthKM = round1(total / 1000)
+	s.MergeToleranceM, s.JoinEndsToLines = m.Graph.MergeTolerance()
+	gaps := m.Graph.Gaps(DefaultGapDistance, 0)
+	s.DeadEnds, s.NearGapM, s.NearGaps = gaps.DeadEnds, gaps.MaxDistanceM, gaps.Total
 	c := m.Graph.Components()
 	s.Components = c.Count
 	for i := 0; i < len(c.Sizes) && i < 10; i++ {

@@ -170,6 +170,49 @@ func (s *Server) network(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, "", cm.NetworkSummary())
 }
 
+// networkGaps: GET /api/v1/network/gaps (public): the dead ends of the
+// walking network within max_m metres (default 30) of a part of the
+// network they are not connected to, as GeoJSON lines from the dead end to
+// that nearest point, nearest first, at most limit (default 1,000): the
+// places where road data stops short of a junction, for GIS staff to fix
+// or to choose --network-tolerance by. QGIS opens the answer as a layer.
+func (s *Server) networkGaps(w http.ResponseWriter, r *http.Request) error {
+	q, err := queryParams(r, "max_m", "limit")
+	if err != nil {
+		return err
+	}
+	maxM, err := floatParam(q.Get("max_m"), "max_m", coverage.DefaultGapDistance, 0.1, coverage.MaxGapDistance)
+	if err != nil {
+		return err
+	}
+	limit, err := intParam(q.Get("limit"), "limit", 1000, 0, 10000)
+	if err != nil {
+		return err
+	}
+	_, cm, err := s.coverageModel()
+	if err != nil {
+		return err
+	}
+	fc := geojson.NewFeatureCollection()
+	rep := coverage.GapReport{MaxDistanceM: maxM}
+	tol := 0.0
+	if cm.Graph != nil {
+		rep = cm.Graph.Gaps(maxM, limit)
+		tol, _ = cm.Graph.MergeTolerance()
+	}
+	for _, g := range rep.Gaps {
+		f := geojson.NewFeature(orb.LineString{g.From, g.To})
+		f.ID = g.Node
+		f.Properties = geojson.Properties{"node": g.Node, "distance_m": math.Round(g.DistanceM*100) / 100,
+			"from_component": g.FromComponent, "to_component": g.ToComponent}
+		fc.Append(f)
+	}
+	fc.ExtraMembers = geojson.Properties{"data_version": cm.Version, "max_distance_m": maxM, "merge_tolerance_m": tol,
+		"dead_ends": rep.DeadEnds, "gaps": rep.Total, "returned": len(rep.Gaps),
+		"components": rep.ComponentsNow, "components_if_closed": rep.ComponentsIfClosed}
+	return writeJSON(w, http.StatusOK, geoJSONType, fc)
+}
+
 // reportParams reads the common report parameters.
 type reportParams struct {
 	walk           coverage.Walk

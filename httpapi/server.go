@@ -211,6 +211,7 @@ func New(cfg Config, store Store, model *readmodel.Holder, log *slog.Logger, pag
 		r.Patch("/facilities/{id}", h(requireRole(s.patchFacility, auth.RolePlanner)))
 		r.Delete("/facilities/{id}", h(requireRole(s.deleteFacility, auth.RolePlanner)))
 		r.Get("/network", h(s.network))
+		r.Get("/network/gaps", h(s.networkGaps))
 		r.Get("/nearest", h(s.nearest))
 		r.Get("/isochrone", h(s.isochrone))
 		r.Get("/indicators", h(s.indicators))

@@ -13,6 +13,7 @@ import (
 	"unicode"
 
 	"diming"
+	"diming/coverage"
 	"diming/gazetteer"
 	"diming/geo"
 )
@@ -26,6 +27,7 @@ type importOptions struct {
 	jsonReport  bool
 	layer       string // GeoPackage table (default: the first feature table)
 	replace     bool   // roads, households: replace what is stored instead of adding
+	network     coverage.GraphOptions
 }
 
 // importSummary is what an import reports, also as JSON with --json.
@@ -49,6 +51,9 @@ func importCmd(ctx context.Context, cfg Config, log *slog.Logger, kind, file str
 	if err != nil {
 		zh, en := geo.Reasons(err)
 		return &diming.Error{Code: diming.EINVALID, Message: zh, MessageEN: en, Err: err}
+	}
+	if opt.network, err = graphOptions(cfg.NetworkTolerance); err != nil {
+		return err
 	}
 	st, err := openChecked(ctx, cfg)
 	if err != nil {

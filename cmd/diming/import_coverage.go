@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -33,6 +34,21 @@ type coverageSummary struct {
 	Skipped   map[string]int      `json:"skipped,omitempty"` // roads that are not walkable, by reason
 	Rejected  []coverage.RowError `json:"rejected"`
 	Written   bool                `json:"written"`
+	// Network: roads only, the walking network the imported lines make on
+	// their own.
+	Network *networkShape `json:"network,omitempty"`
+}
+
+// networkShape is how connected a road import is: its parts, the share of
+// the length in the largest, and the dead ends near a part they are not
+// connected to (see GET /api/v1/network/gaps).
+type networkShape struct {
+	MergeToleranceM float64 `json:"merge_tolerance_m"`
+	Components      int     `json:"components"`
+	LargestShare    float64 `json:"largest_component_length_share"`
+	DeadEnds        int     `json:"dead_ends"`
+	NearGapM        float64 `json:"near_gap_m"`
+	NearGaps        int     `json:"near_gaps"`
 }
 
 // readImportFile reads a file within the import size limit.
@@ -194,8 +210,15 @@ func importCoverage(ctx context.Context, st *storeHandle, kind, file string, crs
 			}
 		}
 		sum.Rows, sum.Skipped = len(ri.Segments), ri.Skipped
-		if _, err := coverage.NewWalkingGraph(ri.Segments, walkingGraphOptions); err != nil {
+		g, err := coverage.NewWalkingGraph(ri.Segments, opt.network)
+		if err != nil {
 			return sum, err
+		}
+		if g.NumEdges() > 0 {
+			c, gaps := g.Components(), g.Gaps(coverage.DefaultGapDistance, 0)
+			tol, _ := g.MergeTolerance()
+			sum.Network = &networkShape{MergeToleranceM: tol, Components: c.Count, LargestShare: math.Round(c.Lengths[0]/g.TotalLength()*1e4) / 1e4,
+				DeadEnds: gaps.DeadEnds, NearGapM: gaps.MaxDistanceM, NearGaps: gaps.Total}
 		}
 		if opt.dryRun || len(ri.Segments) == 0 {
 			return sum, nil
@@ -228,6 +251,12 @@ func printCoverageSummary(w io.Writer, s coverageSummary, opt importOptions) {
 		for _, r := range reasons {
 			fmt.Fprintf(w, "  跳过不可步行的道路 skipped (not walkable) %s: %d\n", printable(r), s.Skipped[r])
 		}
+	}
+	if n := s.Network; n != nil {
+		fmt.Fprintf(w, "  路网（合并容差 %g 米）：%d 个连通部分，最大部分占总长 %.1f%%；断头 %d 处，其中 %d 处距未连通的路不足 %g 米（见 /api/v1/network/gaps）\n",
+			n.MergeToleranceM, n.Components, n.LargestShare*100, n.DeadEnds, n.NearGaps, n.NearGapM)
+		fmt.Fprintf(w, "  network (merge tolerance %g m): %d connected parts, the largest %.1f%% of the length; %d dead ends, %d of them within %g m of a road they do not join (see /api/v1/network/gaps)\n",
+			n.MergeToleranceM, n.Components, n.LargestShare*100, n.DeadEnds, n.NearGaps, n.NearGapM)
 	}
 	for _, r := range s.Rejected {
 		fmt.Fprintf(w, "  第 %d 行 %s：%s（%s）\n", r.Line, printable(r.Name), printable(r.Reason), printable(r.ReasonEN))

@@ -51,6 +51,8 @@ type Config struct {
 	SecureCookies   bool
 	CORSOrigins     string
 	TrustedProxies  string
+	// NetworkTolerance is the walking graph's merge tolerance in metres.
+	NetworkTolerance float64
 }
 
 const usage = `diming — 地名与行政区划服务 (place names and administrative divisions)
@@ -118,6 +120,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fs.Float64Var(&cfg.RateLimit, "rate-limit", envFloat("DIMING_RATE_LIMIT", 100), "requests a second one client address may make on average (0: no limit)")
 		fs.IntVar(&cfg.RateBurst, "rate-burst", int(envInt("DIMING_RATE_BURST", 200)), "requests one client address may make at once")
 		fs.StringVar(&cfg.CORSOrigins, "cors-origins", env("DIMING_CORS_ORIGINS", ""), "comma-separated origins allowed to call the API from their pages (* for any; empty: same-origin only)")
+		fs.Float64Var(&cfg.NetworkTolerance, "network-tolerance", envFloat("DIMING_NETWORK_TOLERANCE", coverage.DefaultMergeTolerance), "walking network: road ends and vertices closer than this many metres are one junction (0.1–50)")
 		fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", env("DIMING_TRUSTED_PROXIES", ""), "comma-separated addresses and CIDR prefixes of reverse proxies whose X-Forwarded-For/-Proto/-Host are believed (empty: none)")
 	case "migrate":
 	case "import":
@@ -128,6 +131,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fs.BoolVar(&imp.jsonReport, "json", false, "print the summary as JSON")
 		fs.StringVar(&imp.layer, "layer", "", "GeoPackage table to read (default: the first feature table)")
 		fs.BoolVar(&imp.replace, "replace", false, "roads, households: replace everything stored instead of adding to it")
+		fs.Float64Var(&cfg.NetworkTolerance, "network-tolerance", envFloat("DIMING_NETWORK_TOLERANCE", coverage.DefaultMergeTolerance), "walking network: road ends and vertices closer than this many metres are one junction (0.1–50)")
 	case "user add":
 		fs.StringVar(&acct.name, "name", "", "account name (lower-case letters, digits, . _ -)")
 		fs.StringVar(&acct.displayName, "display-name", "", "the official's name as shown, e.g. 张三")
@@ -147,6 +151,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fs.StringVar(&rep.format, "format", "json", "json, csv or xlsx")
 		fs.StringVar(&rep.out, "o", "", "output file (- for standard output)")
 		fs.BoolVar(&rep.includePlanned, "include-planned", false, "count planned facilities as open (the 2025 plan)")
+		fs.Float64Var(&cfg.NetworkTolerance, "network-tolerance", envFloat("DIMING_NETWORK_TOLERANCE", coverage.DefaultMergeTolerance), "walking network: road ends and vertices closer than this many metres are one junction (0.1–50)")
 		fs.Float64Var(&rep.minutes, "minutes", coverage.DefaultEldercareWalk.Minutes, "the eldercare walk in minutes (indicator 20)")
 		fs.Float64Var(&rep.speed, "speed", coverage.DefaultEldercareWalk.Speed, "walking speed in m/s")
 	default:
@@ -363,7 +368,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	model := readmodel.NewHolder(st, log)
 	model.Coverage = st
-	model.Graph = walkingGraphOptions
+	if model.Graph, err = graphOptions(cfg.NetworkTolerance); err != nil {
+		return err
+	}
 	if model.Checks, err = checkConfig(cfg); err != nil {
 		return err
 	}
@@ -405,11 +412,18 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	return err
 }
 
-// walkingGraphOptions: surveyed and OSM road data often ends a road a few
-// centimetres short of or onto the middle of another without a shared
-// vertex; joining such ends to the line they touch (within the merge
-// tolerance) keeps T-junctions connected.
-var walkingGraphOptions = coverage.GraphOptions{JoinEndsToLines: true}
+// graphOptions are the walking graph's options for a merge tolerance in
+// metres (--network-tolerance). Surveyed and OSM road data often ends a
+// road a few centimetres short of or onto the middle of another without a
+// shared vertex, traffic-model and CAD data a few metres: ends within the
+// tolerance of another line are joined to it, so T-junctions connect.
+// Above 50 m distinct streets would merge.
+func graphOptions(tol float64) (coverage.GraphOptions, error) {
+	if !(tol >= 0.1 && tol <= 50) {
+		return coverage.GraphOptions{}, diming.Errorf(diming.EINVALID, "--network-tolerance 应在 0.1 到 50 米之间，而不是 %v", "--network-tolerance must be between 0.1 and 50 metres, not %v", tol)
+	}
+	return coverage.GraphOptions{MergeTolerance: tol, JoinEndsToLines: true}, nil
+}
 
 // interleaved moves flags after positional arguments to the front, so
 // `diming import places FILE --crs gcj02` works as people type it.

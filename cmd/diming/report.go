@@ -36,6 +36,10 @@ func reportIndicators(ctx context.Context, cfg Config, log *slog.Logger, opt rep
 	if err := p.Eldercare.Validate(); err != nil {
 		return err
 	}
+	gopt, err := graphOptions(cfg.NetworkTolerance)
+	if err != nil {
+		return err
+	}
 	st, err := openChecked(ctx, cfg)
 	if err != nil {
 		return err
@@ -43,7 +47,7 @@ func reportIndicators(ctx context.Context, cfg Config, log *slog.Logger, opt rep
 	defer st.Close()
 	holder := readmodel.NewHolder(st, log)
 	holder.Coverage = st
-	holder.Graph = walkingGraphOptions
+	holder.Graph = gopt
 	m, err := holder.Refresh(ctx)
 	if err != nil {
 		return err
