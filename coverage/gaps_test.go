@@ -25,10 +25,10 @@ func TestGaps(t *testing.T) {
 		return coverage.RoadSegment{ID: id, Geometry: orb.LineString(pts)}
 	}
 	segs := []coverage.RoadSegment{
-		seg(1, o, offset(o, 400, 0)),                                 // main road, west to east
-		seg(2, offset(o, 100, 6), offset(o, 100, 200)),               // side road, 6 m short
-		seg(3, offset(o, 300, 45), offset(o, 300, 150)),              // lane, 45 m short
-		seg(4, offset(o, 300, 150), offset(o, 350, 150)),             // continues the lane
+		seg(1, o, offset(o, 400, 0)),                     // main road, west to east
+		seg(2, offset(o, 100, 6), offset(o, 100, 200)),   // side road, 6 m short
+		seg(3, offset(o, 300, 45), offset(o, 300, 150)),  // lane, 45 m short
+		seg(4, offset(o, 300, 150), offset(o, 350, 150)), // continues the lane
 		seg(5, offset(o, 0, -300), offset(o, 50, -300), offset(o, 50, -250), offset(o, 0, -250), offset(o, 0, -300)), // a loop
 	}
 	g, err := coverage.NewWalkingGraph(segs, coverage.GraphOptions{})
