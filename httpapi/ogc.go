@@ -382,7 +382,7 @@ func (s *Server) mountOGC(r chi.Router) {
 
 // ogcBase is the absolute URL of /ogc as the client reached it (GDAL
 // resolves links against the landing page, so they must be absolute),
-// behind a proxy as X-Forwarded-Proto and X-Forwarded-Host say, like the
+// behind a trusted proxy as its X-Forwarded-Proto and -Host say, like the
 // tile URLs.
 func ogcBase(r *http.Request) string {
 	return publicBase(r) + "/ogc"
