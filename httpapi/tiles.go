@@ -7,6 +7,15 @@ package httpapi
 //	GET /tiles/{layer}.json             TileJSON 3.0.0 with absolute tile URLs
 //	GET /tiles/{layer}/{z}/{x}/{y}.mvt  a Mapbox Vector Tile (one layer named {layer})
 //
+// The coverage layers (coverage-villages, coverage-isochrones) take
+// ?include_planned=true, on the tiles and on the TileJSON, as the coverage
+// reports do: the 2025 plan's planned facilities count as if open. The
+// tiles' MVT layer keeps its name, so one map style draws either variant;
+// the ETag names the variant ("coverage-villages+planned.v…"), and the
+// TileJSON of those layers lists both under "variants". include_planned
+// must be true, false, 1 or 0 (else 400), and on any other layer only
+// false (400: that layer has no such variant).
+//
 // Tiles: Content-Type application/vnd.mapbox-vector-tile; gzip when the
 // client accepts it (Content-Encoding: gzip, Vary: Accept-Encoding); a
 // strong ETag made of the layer, its data version, z/x/y and the
@@ -88,6 +97,37 @@ type tileLayerEntry struct {
 	TileJSON string `json:"tilejson"`
 }
 
+// tileLayer reads the layer of the path and the routes' one query
+// parameter, include_planned, and returns the layer in that variant.
+// Errors: 400 for a bad or unknown parameter or a layer without the
+// variant, 404 for an unknown layer.
+func tileLayer(r *http.Request) (tiles.Layer, error) {
+	var planned bool
+	if r.URL.RawQuery != "" {
+		q, err := queryParams(r, "include_planned")
+		if err != nil {
+			return tiles.Layer{}, err
+		}
+		if planned, err = boolParam(q.Get("include_planned"), "include_planned"); err != nil {
+			return tiles.Layer{}, err
+		}
+	}
+	l, err := tiles.LayerByID(chi.URLParam(r, "layer"))
+	if err != nil {
+		return l, err
+	}
+	return l.With(tiles.Variant{IncludePlanned: planned})
+}
+
+// variantQuery is the query string that selects l's variant ("" for the
+// plain layer).
+func variantQuery(l tiles.Layer) string {
+	if l.Variant.IncludePlanned {
+		return "?include_planned=true"
+	}
+	return ""
+}
+
 func (tr *tileRoutes) list(w http.ResponseWriter, r *http.Request) error {
 	if _, err := queryParams(r); err != nil {
 		return err
@@ -102,8 +142,9 @@ func (tr *tileRoutes) list(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, "", out)
 }
 
-// tileJSONDoc is TileJSON 3.0.0, with three fields of our own: the layer's
-// data version, its geometry kind and Chinese titles of its fields.
+// tileJSONDoc is TileJSON 3.0.0, with fields of our own: the layer's data
+// version, its geometry kind, Chinese titles of its fields and, for the
+// layers with a planned variant, which variant this is and both variants.
 type tileJSONDoc struct {
 	TileJSON     string            `json:"tilejson"`
 	Name         string            `json:"name"`
@@ -118,6 +159,26 @@ type tileJSONDoc struct {
 	DataVersion  int64             `json:"data_version"`
 	GeometryType string            `json:"geometry_type"`
 	FieldTitles  map[string]string `json:"field_titles"`
+	// IncludePlanned and Variants: only for layers with a planned variant.
+	IncludePlanned *bool         `json:"include_planned,omitempty"`
+	Variants       []tileVariant `json:"variants,omitempty"`
+}
+
+// tileVariant is one variant of a layer in its TileJSON.
+type tileVariant struct {
+	IncludePlanned bool     `json:"include_planned"`
+	Name           string   `json:"name"`
+	TileJSON       string   `json:"tilejson"`
+	Tiles          []string `json:"tiles"`
+}
+
+// variantName is the layer's title, saying when it counts planned
+// facilities.
+func variantName(l tiles.Layer) string {
+	if l.Variant.IncludePlanned {
+		return l.Title + "（含 2025 规划设施）"
+	}
+	return l.Title
 }
 
 type vectorLayer struct {
@@ -129,10 +190,7 @@ type vectorLayer struct {
 }
 
 func (tr *tileRoutes) tileJSON(w http.ResponseWriter, r *http.Request) error {
-	if _, err := queryParams(r); err != nil {
-		return err
-	}
-	l, err := tiles.LayerByID(chi.URLParam(r, "layer"))
+	l, err := tileLayer(r)
 	if err != nil {
 		return err
 	}
@@ -148,9 +206,10 @@ func (tr *tileRoutes) tileJSON(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		b = districtBound(m)
 	}
+	base := tileBase(r)
 	doc := tileJSONDoc{
-		TileJSON: "3.0.0", Name: l.Title, Description: l.Description, Scheme: "xyz",
-		Tiles:   []string{tileBase(r) + "/" + l.ID + "/{z}/{x}/{y}.mvt"},
+		TileJSON: "3.0.0", Name: variantName(l), Description: l.Description, Scheme: "xyz",
+		Tiles:   []string{base + "/" + l.ID + "/{z}/{x}/{y}.mvt" + variantQuery(l)},
 		MinZoom: l.MinZoom, MaxZoom: l.MaxZoom,
 		Bounds:       [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]},
 		Center:       [3]float64{b.Center()[0], b.Center()[1], float64(min(l.MaxZoom, max(l.MinZoom, 11)))},
@@ -164,6 +223,18 @@ func (tr *tileRoutes) tileJSON(w http.ResponseWriter, r *http.Request) error {
 		doc.FieldTitles[f.Name] = f.Title
 	}
 	doc.VectorLayers = []vectorLayer{vl}
+	if l.Planned {
+		planned := l.Variant.IncludePlanned
+		doc.IncludePlanned = &planned
+		for _, v := range []tiles.Variant{{}, {IncludePlanned: true}} {
+			lv, err := l.With(v)
+			if err != nil {
+				return err
+			}
+			doc.Variants = append(doc.Variants, tileVariant{IncludePlanned: v.IncludePlanned, Name: variantName(lv),
+				TileJSON: base + "/" + l.ID + ".json" + variantQuery(lv), Tiles: []string{base + "/" + l.ID + "/{z}/{x}/{y}.mvt" + variantQuery(lv)}})
+		}
+	}
 	w.Header().Set("Cache-Control", "no-cache")
 	w.Header().Set("Vary", "X-Forwarded-Proto, X-Forwarded-Host")
 	return writeJSON(w, http.StatusOK, "", doc)
@@ -193,12 +264,7 @@ func tileCoord(name, s string) (int, error) {
 }
 
 func (tr *tileRoutes) tile(w http.ResponseWriter, r *http.Request) error {
-	if r.URL.RawQuery != "" {
-		if _, err := queryParams(r); err != nil {
-			return err
-		}
-	}
-	l, err := tiles.LayerByID(chi.URLParam(r, "layer"))
+	l, err := tileLayer(r)
 	if err != nil {
 		return err
 	}
@@ -230,7 +296,7 @@ func (tr *tileRoutes) tile(w http.ResponseWriter, r *http.Request) error {
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
-	t, err := tr.tiler.Tile(m, l.ID, z, x, y)
+	t, err := tr.tiler.TileOf(m, l, z, x, y)
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,7 @@ import (
 
 	"diming/coverage"
 	"diming/demo"
+	"diming/geo"
 	"diming/httpapi"
 	"diming/internal/storetest"
 	"diming/readmodel"
@@ -150,6 +151,7 @@ func TestTiles(t *testing.T) {
 		{"every layer", testTilesOfEveryLayer},
 		{"gzip, ETag, caching", testTileGzipETagAndCaching},
 		{"bad coordinates", testTileBadCoordinates},
+		{"planned variant", testTilePlannedVariant},
 		{"facility change", testTileFacilityChange},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, f) })
@@ -379,6 +381,182 @@ func testTileBadCoordinates(t *testing.T, f *tileFixture) {
 				t.Fatalf("error %+v", e.Error)
 			}
 		})
+	}
+}
+
+// testTilePlannedVariant: ?include_planned=true on the coverage layers.
+// The village whose 15-minute eldercare share grows most with the plan
+// (from GET /api/v1/coverage/eldercare with and without include_planned)
+// is drawn with the report's values in each variant of its z14 tile (the
+// lottery share and floor area too); the two tiles differ, their ETags
+// differ and do not answer for each other; the variant's TileJSON points
+// at the variant's tiles and both TileJSONs list both variants; the circle
+// gains the planned facilities' isochrones. Bad values of the parameter,
+// and the parameter on a layer without the variant, get a 400.
+func testTilePlannedVariant(t *testing.T, f *tileFixture) {
+	type village struct {
+		Code       string
+		Households struct{ Share float64 }
+		Aged60     struct{ Share float64 } `json:"aged_60"`
+		Facilities int
+	}
+	report := func(path string, out any) {
+		t.Helper()
+		res, body := f.get(t, path, nil)
+		if res.StatusCode != 200 || json.Unmarshal(body, out) != nil {
+			t.Fatalf("GET %s: %d %.300s", path, res.StatusCode, body)
+		}
+	}
+	var open, plan struct{ Villages []village }
+	report("/api/v1/coverage/eldercare?uncovered_limit=0", &open)
+	report("/api/v1/coverage/eldercare?uncovered_limit=0&include_planned=true", &plan)
+	before := map[string]village{}
+	for _, v := range open.Villages {
+		before[v.Code] = v
+	}
+	var best village
+	gain := 0.0
+	for _, v := range plan.Villages {
+		if g := v.Households.Share - before[v.Code].Households.Share; g > gain {
+			best, gain = v, g
+		}
+	}
+	if best.Code == "" {
+		t.Fatal("the reports say no village-level unit gains from the planned facilities")
+	}
+	var lottery struct {
+		Villages []struct {
+			Code       string
+			Households struct{ Share float64 }
+		}
+	}
+	report("/api/v1/coverage/lottery?include_planned=true", &lottery)
+	var area struct {
+		Villages []struct {
+			Code       string
+			PerHundred *float64 `json:"per_100_households"`
+		}
+	}
+	report("/api/v1/coverage/facility-area?include_planned=true", &area)
+
+	d, err := f.model.Load().Divisions.Division(best.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl := maptile.At(geo.LabelPoint(d.Geometry), 14)
+	id, _ := strconv.ParseUint(best.Code, 10, 64)
+	path := tilePath("coverage-villages", tl)
+	resOpen, bodyOpen := f.get(t, path, nil)
+	resPlan, bodyPlan := f.get(t, path+"?include_planned=true", nil)
+	if resOpen.StatusCode != 200 || resPlan.StatusCode != 200 {
+		t.Fatalf("status %d and %d", resOpen.StatusCode, resPlan.StatusCode)
+	}
+	if bytes.Equal(bodyOpen, bodyPlan) {
+		t.Fatal("the tile with include_planned=true is the tile without")
+	}
+	pOpen, pPlan := decodeTile(t, bodyOpen, "coverage-villages")[id], decodeTile(t, bodyPlan, "coverage-villages")[id]
+	if pOpen["eldercare_share"] != before[best.Code].Households.Share || pOpen["eldercare_facilities"] != float64(before[best.Code].Facilities) {
+		t.Errorf("%s without the plan: tile %v, report %+v", best.Code, pOpen, before[best.Code])
+	}
+	if pPlan["eldercare_share"] != best.Households.Share || pPlan["aged_60_share"] != best.Aged60.Share || pPlan["eldercare_facilities"] != float64(best.Facilities) {
+		t.Errorf("%s with the plan: tile %v, report with include_planned=true %+v", best.Code, pPlan, best)
+	}
+	for _, v := range lottery.Villages {
+		if v.Code == best.Code && pPlan["lottery_share"] != v.Households.Share {
+			t.Errorf("%s: lottery_share %v, the report with include_planned=true %v", v.Code, pPlan["lottery_share"], v.Households.Share)
+		}
+	}
+	for _, v := range area.Villages {
+		if v.Code == best.Code && v.PerHundred != nil && pPlan["area_per_100"] != *v.PerHundred {
+			t.Errorf("%s: area_per_100 %v, the report with include_planned=true %v", v.Code, pPlan["area_per_100"], *v.PerHundred)
+		}
+	}
+	t.Logf("%s: households within 15 minutes %.4f → %.4f with the plan", best.Code, pOpen["eldercare_share"], pPlan["eldercare_share"])
+
+	// ETags: one per variant; each revalidates only its own tile.
+	etagOpen, etagPlan := resOpen.Header.Get("ETag"), resPlan.Header.Get("ETag")
+	if etagOpen == etagPlan || !strings.HasPrefix(etagPlan, `"coverage-villages+planned.v`) || !strings.HasPrefix(etagOpen, `"coverage-villages.v`) {
+		t.Errorf("ETags %s and %s", etagOpen, etagPlan)
+	}
+	if res, _ := f.get(t, path+"?include_planned=true", map[string]string{"If-None-Match": etagOpen}); res.StatusCode != 200 {
+		t.Errorf("the plain tile's ETag revalidates the planned one: %d", res.StatusCode)
+	}
+	if res, _ := f.get(t, path, map[string]string{"If-None-Match": etagPlan}); res.StatusCode != 200 {
+		t.Errorf("the planned tile's ETag revalidates the plain one: %d", res.StatusCode)
+	}
+	if res, _ := f.get(t, path+"?include_planned=true", map[string]string{"If-None-Match": etagPlan}); res.StatusCode != 304 || res.Header.Get("ETag") != etagPlan {
+		t.Errorf("If-None-Match with its own ETag: %d %s", res.StatusCode, res.Header.Get("ETag"))
+	}
+	if res, b := f.get(t, path+"?include_planned=false", nil); res.StatusCode != 200 || res.Header.Get("ETag") != etagOpen || !bytes.Equal(b, bodyOpen) {
+		t.Errorf("include_planned=false: %d %s", res.StatusCode, res.Header.Get("ETag"))
+	}
+
+	// The circle gains the planned facilities.
+	statuses := func(body []byte) map[string]int {
+		out := map[string]int{}
+		for _, p := range decodeTile(t, body, "coverage-isochrones") {
+			out[p["status"].(string)]++
+		}
+		return out
+	}
+	isoPath := tilePath("coverage-isochrones", centreTile(12))
+	_, isoOpen := f.get(t, isoPath, nil)
+	_, isoPlan := f.get(t, isoPath+"?include_planned=true", nil)
+	so, sp := statuses(isoOpen), statuses(isoPlan)
+	if so[coverage.StatusPlanned] != 0 || sp[coverage.StatusPlanned] == 0 || sp[coverage.StatusOpen] != so[coverage.StatusOpen] || so[coverage.StatusOpen] == 0 {
+		t.Errorf("isochrones in a z12 tile: %v without the plan, %v with it", so, sp)
+	}
+
+	// TileJSON.
+	type variant struct {
+		IncludePlanned bool `json:"include_planned"`
+		Name, TileJSON string
+		Tiles          []string
+	}
+	type doc struct {
+		Name           string
+		Tiles          []string
+		IncludePlanned *bool `json:"include_planned"`
+		Variants       []variant
+		DataVersion    int64 `json:"data_version"`
+	}
+	base := f.srv.URL + "/tiles/coverage-villages"
+	var plain, planned doc
+	report("/tiles/coverage-villages.json", &plain)
+	report("/tiles/coverage-villages.json?include_planned=true", &planned)
+	if len(plain.Tiles) != 1 || plain.Tiles[0] != base+"/{z}/{x}/{y}.mvt" || plain.IncludePlanned == nil || *plain.IncludePlanned {
+		t.Errorf("TileJSON: %+v", plain)
+	}
+	if len(planned.Tiles) != 1 || planned.Tiles[0] != base+"/{z}/{x}/{y}.mvt?include_planned=true" || planned.IncludePlanned == nil ||
+		!*planned.IncludePlanned || !strings.Contains(planned.Name, "规划") || planned.DataVersion != plain.DataVersion {
+		t.Errorf("TileJSON with include_planned=true: %+v", planned)
+	}
+	for _, d := range []doc{plain, planned} {
+		if len(d.Variants) != 2 || d.Variants[0].IncludePlanned || d.Variants[0].Tiles[0] != plain.Tiles[0] || d.Variants[0].TileJSON != base+".json" ||
+			!d.Variants[1].IncludePlanned || d.Variants[1].Tiles[0] != planned.Tiles[0] || d.Variants[1].TileJSON != base+".json?include_planned=true" {
+			t.Errorf("variants %+v", d.Variants)
+		}
+	}
+	var places map[string]any
+	report("/tiles/places.json", &places)
+	if _, ok := places["variants"]; ok {
+		t.Errorf("the places TileJSON lists variants: %v", places["variants"])
+	}
+
+	// Bad values, and the variant where there is none.
+	for _, p := range []string{path + "?include_planned=2025", path + "?include_planned=yes", path + "?include_planned=true&include_planned=false",
+		path + "?plan=2025", tilePath("places", tl) + "?include_planned=true", tilePath("facilities", tl) + "?include_planned=1",
+		"/tiles/coverage-isochrones.json?include_planned=maybe", "/tiles/places.json?include_planned=true"} {
+		res, body := f.get(t, p, nil)
+		var e apiError
+		if res.StatusCode != 400 || json.Unmarshal(body, &e) != nil || e.Error.Code != "invalid" || e.Error.MessageEN == "" ||
+			!strings.ContainsFunc(e.Error.Message, func(r rune) bool { return r >= 0x4e00 && r <= 0x9fff }) ||
+			!strings.Contains(e.Error.Message+e.Error.MessageEN, "include_planned") && !strings.Contains(e.Error.MessageEN, "plan") {
+			t.Errorf("GET %s: %d %s", p, res.StatusCode, body)
+		}
+	}
+	if res, body := f.get(t, tilePath("places", tl)+"?include_planned=false", nil); res.StatusCode != 200 {
+		t.Errorf("include_planned=false on places: %d %s", res.StatusCode, body)
 	}
 }
 

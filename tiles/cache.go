@@ -7,9 +7,11 @@ import (
 	"sync/atomic"
 )
 
-// cacheKey names one rendered tile: the layer, its data version and z/x/y.
+// cacheKey names one rendered tile: the layer, its variant, its data
+// version and z/x/y.
 type cacheKey struct {
 	layer   string
+	variant Variant
 	version int64
 	z, x, y uint32
 }
@@ -45,6 +47,7 @@ func (c *tileCache) shard(k cacheKey) *cacheShard {
 	var h maphash.Hash
 	h.SetSeed(c.seed)
 	h.WriteString(k.layer)
+	h.WriteString(k.variant.suffix())
 	var b [20]byte
 	for i, v := range [5]uint32{uint32(k.version), uint32(k.version >> 32), k.z, k.x, k.y} {
 		b[4*i], b[4*i+1], b[4*i+2], b[4*i+3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
@@ -94,8 +97,9 @@ func (c *tileCache) put(k cacheKey, t *Tile) {
 	}
 }
 
-// dropLayer removes the tiles of a layer at any version but keep: a data
-// change makes them unreachable, and this frees their room at once.
+// dropLayer removes the tiles of a layer (every variant) at any version
+// but keep: a data change makes them unreachable, and this frees their room
+// at once.
 func (c *tileCache) dropLayer(layer string, keep int64) {
 	for i := range c.shards {
 		s := &c.shards[i]

@@ -12,12 +12,22 @@
 //	boundary-lines                           lines    10–16  division
 //	markers                                  points   12–16  marker
 //	places                                   points   12–16  place
-//	facilities                               points   11–16  facility, division
-//	coverage-villages                        polygons 10–16  facility, road_network, households, division
-//	coverage-isochrones                      polygons 11–16  facility, road_network
+//	facilities                               points    9–16  facility, division
+//	coverage-villages (+planned)             polygons 10–16  facility, road_network, households, division
+//	coverage-isochrones (+planned)           polygons 10–16  facility, road_network
 //
 // Every zoom from 0 to MaxZoom (18) is rendered; outside a layer's range
 // the tiles are merely coarse (below) or no more detailed (above).
+//
+// # Variants
+//
+// The two coverage layers (Layer.Planned) have a variant with the 2025
+// plan's planned facilities counted as if open: Layer.With(Variant{
+// IncludePlanned: true}). Its features come from the same coverage reports
+// as GET /api/v1/coverage/…?include_planned=true (coverage.Model caches
+// them per parameters), its tiles keep the layer's name inside the MVT, so
+// one map style draws either, and its cache entries and ETags carry the
+// variant (Layer.Key: "coverage-villages+planned").
 //
 // # Pipeline
 //
@@ -39,7 +49,8 @@
 //
 // A Tiler keeps each layer's Index for its data version
 // (readmodel.Model.MarkOf of the layer's entities) and an LRU cache of
-// rendered tiles, bounded in bytes, keyed by layer, data version and z/x/y.
+// rendered tiles, bounded in bytes, keyed by layer, variant, data version
+// and z/x/y.
 // A data change bumps only the versions of the layers built from what
 // changed; their old tiles are dropped, the others keep their tiles and
 // ETags.

@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 
 	"diming"
 	"diming/coverage"
@@ -41,7 +42,59 @@ type Layer struct {
 	// data version is Model.MarkOf(Entities...), so a change to anything
 	// else leaves its tiles and their ETags as they were.
 	Entities []string
-	features func(m *readmodel.Model) ([]Feature, error)
+	// Planned says the layer has a variant with the 2025 plan's planned
+	// facilities counted as if open (Variant.IncludePlanned): the coverage
+	// layers, computed by the same reports as include_planned=true.
+	Planned bool
+	// Variant is the variant of the layer's data this Layer value stands
+	// for: zero in the catalogue, set by With.
+	Variant  Variant
+	features func(m *readmodel.Model, v Variant) ([]Feature, error)
+}
+
+// Variant selects a variant of a layer's data. The zero Variant is the
+// layer as the catalogue describes it.
+type Variant struct {
+	// IncludePlanned counts planned facilities (status planned, the
+	// district's 2025 plan) as if open, as the coverage reports do with
+	// include_planned=true. Only for layers with Planned.
+	IncludePlanned bool
+}
+
+// suffix is what the variant adds to the layer id in cache keys and ETags
+// ("" for the zero Variant, so its tags are those of the plain layer).
+func (v Variant) suffix() string {
+	if v.IncludePlanned {
+		return "+planned"
+	}
+	return ""
+}
+
+// With returns the layer for variant v, or an EINVALID error when the
+// layer has no such variant.
+func (l Layer) With(v Variant) (Layer, error) {
+	if v.IncludePlanned && !l.Planned {
+		return Layer{}, diming.Errorf(diming.EINVALID,
+			"图层 %s 没有含规划设施的版本：include_planned 只用于 %s",
+			"layer %s has no variant with planned facilities: include_planned applies to %s only", l.ID, plannedLayers())
+	}
+	l.Variant = v
+	return l, nil
+}
+
+// Key names the layer's variant: the layer id, plus "+planned" for the
+// variant with planned facilities. Cache keys and ETags use it.
+func (l Layer) Key() string { return l.ID + l.Variant.suffix() }
+
+// plannedLayers lists the ids of the layers with a planned variant.
+func plannedLayers() string {
+	var ids []string
+	for _, l := range layers {
+		if l.Planned {
+			ids = append(ids, l.ID)
+		}
+	}
+	return strings.Join(ids, ", ")
 }
 
 var (
@@ -88,7 +141,7 @@ var layers = []Layer{
 			str("category_name", "类别名称"), str("group", "大类"), str("status", "状态"), str("village_code", "所在村级单位代码")},
 		Entities: []string{coverage.EntityFacility, "division"}, features: facilityFeatures},
 	{ID: "coverage-villages", Title: "村级覆盖指标", Kind: Polygon, MinZoom: 10, MaxZoom: 16,
-		Description: "每个村级单位的覆盖率（默认参数的养老、设施面积、福彩、殡葬报告） / each village-level unit's coverage figures (the default eldercare, facility-area, lottery and funeral reports)",
+		Description: "每个村级单位的覆盖率（默认参数的养老、设施面积、福彩、殡葬报告；include_planned=true 时含 2025 规划设施） / each village-level unit's coverage figures (the default eldercare, facility-area, lottery and funeral reports; with include_planned=true counting the 2025 plan's planned facilities as open)",
 		Fields: []Field{str("code", "区划代码"), str("name", "名称"), str("parent_code", "上级区划代码"),
 			num("eldercare_share", "15 分钟养老服务圈覆盖户数比例"), num("aged_60_share", "覆盖的 60 岁及以上人口比例"),
 			boolean("has_eldercare", "有社区居家养老服务设施"), num("eldercare_facilities", "养老服务设施数"),
@@ -96,11 +149,11 @@ var layers = []Layer{
 			num("lottery_share", "步行 10 分钟可达福彩网点的户数比例"), num("lottery_outlets", "福彩网点数"),
 			num("funeral_walk_m", "到最近治丧点的步行距离（米，不可达时缺）")},
 		Entities: []string{coverage.EntityFacility, coverage.EntityRoads, coverage.EntityHouseholds, "division"},
-		features: coverageVillageFeatures},
+		Planned:  true, features: coverageVillageFeatures},
 	{ID: "coverage-isochrones", Title: "15 分钟养老服务圈", Kind: Polygon, MinZoom: 10, MaxZoom: 16,
-		Description: "每个在运营的社区居家养老服务设施步行 15 分钟（0.9 米/秒）可达的范围 / the 15-minute walk (0.9 m/s) around every open community home eldercare facility",
-		Fields:      []Field{num("facility_id", "设施编号"), str("name", "设施名称"), str("category", "类别")},
-		Entities:    []string{coverage.EntityFacility, coverage.EntityRoads}, features: isochroneFeatures},
+		Description: "每个在运营（include_planned=true 时含规划）的社区居家养老服务设施步行 15 分钟（0.9 米/秒）可达的范围 / the 15-minute walk (0.9 m/s) around every open (with include_planned=true also every planned) community home eldercare facility",
+		Fields:      []Field{num("facility_id", "设施编号"), str("name", "设施名称"), str("category", "类别"), str("status", "状态")},
+		Entities:    []string{coverage.EntityFacility, coverage.EntityRoads}, Planned: true, features: isochroneFeatures},
 }
 
 // Layers returns the layer catalogue, in display order.
@@ -116,8 +169,8 @@ func LayerByID(id string) (Layer, error) {
 	return Layer{}, diming.Errorf(diming.ENOTFOUND, "没有名为 %q 的瓦片图层", "no tile layer %q", id)
 }
 
-// Features returns the layer's features from a read model.
-func (l Layer) Features(m *readmodel.Model) ([]Feature, error) { return l.features(m) }
+// Features returns the layer's features (of its Variant) from a read model.
+func (l Layer) Features(m *readmodel.Model) ([]Feature, error) { return l.features(m, l.Variant) }
 
 // Version is the layer's data version in m.
 func (l Layer) Version(m *readmodel.Model) int64 { return m.MarkOf(l.Entities...) }
@@ -127,8 +180,8 @@ func codeID(code string) uint64 {
 	return v
 }
 
-func divisionFeatures(level gazetteer.Level) func(m *readmodel.Model) ([]Feature, error) {
-	return func(m *readmodel.Model) ([]Feature, error) {
+func divisionFeatures(level gazetteer.Level) func(m *readmodel.Model, _ Variant) ([]Feature, error) {
+	return func(m *readmodel.Model, _ Variant) ([]Feature, error) {
 		ds := m.Divisions.Divisions(gazetteer.DivisionFilter{Level: level})
 		out := make([]Feature, 0, len(ds))
 		for _, d := range ds {
@@ -156,7 +209,7 @@ func LineID(id string) uint64 {
 	return v
 }
 
-func boundaryFeatures(m *readmodel.Model) ([]Feature, error) {
+func boundaryFeatures(m *readmodel.Model, _ Variant) ([]Feature, error) {
 	var out []Feature
 	seen := map[uint64]string{}
 	for _, level := range []gazetteer.Level{gazetteer.LevelTownship, gazetteer.LevelVillage} {
@@ -182,7 +235,7 @@ func boundaryFeatures(m *readmodel.Model) ([]Feature, error) {
 	return out, nil
 }
 
-func markerFeatures(m *readmodel.Model) ([]Feature, error) {
+func markerFeatures(m *readmodel.Model, _ Variant) ([]Feature, error) {
 	out := make([]Feature, 0, len(m.Markers))
 	for _, mk := range m.Markers {
 		if mk.ID <= 0 {
@@ -195,7 +248,7 @@ func markerFeatures(m *readmodel.Model) ([]Feature, error) {
 	return out, nil
 }
 
-func placeFeatures(m *readmodel.Model) ([]Feature, error) {
+func placeFeatures(m *readmodel.Model, _ Variant) ([]Feature, error) {
 	ps := m.Places.All()
 	out := make([]Feature, 0, len(ps))
 	for _, p := range ps {
@@ -210,7 +263,7 @@ func placeFeatures(m *readmodel.Model) ([]Feature, error) {
 	return out, nil
 }
 
-func facilityFeatures(m *readmodel.Model) ([]Feature, error) {
+func facilityFeatures(m *readmodel.Model, _ Variant) ([]Feature, error) {
 	if m.Coverage == nil {
 		return nil, nil
 	}
@@ -226,21 +279,26 @@ func facilityFeatures(m *readmodel.Model) ([]Feature, error) {
 	return out, nil
 }
 
-func coverageVillageFeatures(m *readmodel.Model) ([]Feature, error) {
+// coverageVillageFeatures are the village rows of the default eldercare,
+// facility-area, lottery and funeral reports, with planned facilities when
+// v says so: the reports GET /api/v1/coverage/… answer, include_planned
+// as v.IncludePlanned.
+func coverageVillageFeatures(m *readmodel.Model, variant Variant) ([]Feature, error) {
 	if m.Coverage == nil {
 		return nil, nil
 	}
 	c := m.Coverage
-	elder, err := c.Eldercare(coverage.EldercareParams{Walk: coverage.DefaultEldercareWalk})
+	planned := variant.IncludePlanned
+	elder, err := c.Eldercare(coverage.EldercareParams{Walk: coverage.DefaultEldercareWalk, IncludePlanned: planned})
 	if err != nil {
 		return nil, err
 	}
-	lottery, err := c.Lottery(coverage.LotteryParams{Walk: coverage.DefaultLotteryWalk})
+	lottery, err := c.Lottery(coverage.LotteryParams{Walk: coverage.DefaultLotteryWalk, IncludePlanned: planned})
 	if err != nil {
 		return nil, err
 	}
-	area := c.FacilityArea(coverage.AreaParams{})
-	funeral := c.Funeral(coverage.FuneralParams{})
+	area := c.FacilityArea(coverage.AreaParams{IncludePlanned: planned})
+	funeral := c.Funeral(coverage.FuneralParams{IncludePlanned: planned})
 	props := map[string]map[string]any{}
 	for _, v := range elder.Villages {
 		props[v.Code] = map[string]any{
@@ -277,11 +335,11 @@ func coverageVillageFeatures(m *readmodel.Model) ([]Feature, error) {
 	return out, nil
 }
 
-func isochroneFeatures(m *readmodel.Model) ([]Feature, error) {
+func isochroneFeatures(m *readmodel.Model, variant Variant) ([]Feature, error) {
 	if m.Coverage == nil {
 		return nil, nil
 	}
-	isos, err := m.Coverage.FacilityIsochrones(coverage.CommunityEldercare, coverage.DefaultEldercareWalk, false)
+	isos, err := m.Coverage.FacilityIsochrones(coverage.CommunityEldercare, coverage.DefaultEldercareWalk, variant.IncludePlanned)
 	if err != nil {
 		return nil, err
 	}
@@ -292,7 +350,7 @@ func isochroneFeatures(m *readmodel.Model) ([]Feature, error) {
 		}
 		f := iso.Facility
 		out = append(out, Feature{ID: uint64(f.ID), Geometry: iso.Isochrone.Polygon, Properties: map[string]any{
-			"facility_id": f.ID, "name": f.Name, "category": string(f.Category),
+			"facility_id": f.ID, "name": f.Name, "category": string(f.Category), "status": f.Status,
 		}})
 	}
 	return out, nil

@@ -284,11 +284,23 @@ func TestRenderSizeCap(t *testing.T) {
 // extent, unique ids, valid command encoding and rings), every polygon
 // valid by simplefeatures too, feature ids from the layer and their
 // properties exactly the layer's, and no polygon dropped for invalidity.
+// The coverage layers' variants with the 2025 plan too.
 func TestDemoTilesFollowTheRules(t *testing.T) {
 	m := demoModel(t)
 	b := districtBound(t, m)
+	var all []tiles.Layer
 	for _, l := range tiles.Layers() {
-		t.Run(l.ID, func(t *testing.T) {
+		all = append(all, l)
+		if l.Planned {
+			lp, err := l.With(tiles.Variant{IncludePlanned: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, lp)
+		}
+	}
+	for _, l := range all {
+		t.Run(l.Key(), func(t *testing.T) {
 			fs, err := l.Features(m)
 			if err != nil {
 				t.Fatal(err)

@@ -33,6 +33,7 @@ type Options struct {
 // Tile is a rendered tile.
 type Tile struct {
 	Layer   string
+	Variant Variant
 	Version int64 // the layer's data version
 	Z, X, Y int
 	// Data is the encoded tile; empty when no feature reaches it.
@@ -47,16 +48,16 @@ type Tile struct {
 }
 
 // Tiler serves the layers' tiles from the current read model: it keeps
-// each layer's Index for its data version, rebuilding it only when that
-// version changes, and an LRU cache of rendered tiles keyed by layer, data
-// version and z/x/y. When a layer's version changes, its cached tiles of
-// other versions are dropped; other layers' tiles stay. Safe for concurrent
-// use.
+// each layer variant's Index for its data version, rebuilding it only when
+// that version changes, and an LRU cache of rendered tiles keyed by layer,
+// variant, data version and z/x/y. When a layer's version changes, its
+// cached tiles of other versions are dropped; other layers' tiles stay.
+// Safe for concurrent use.
 type Tiler struct {
 	opt    Options
 	cache  *tileCache
 	mu     sync.Mutex
-	built  map[string]*builtLayer
+	built  map[string]*builtLayer // by Layer.Key
 	gzPool sync.Pool
 
 	renders, overCap, repaired, dropped atomic.Int64
@@ -84,16 +85,18 @@ func NewTiler(opt Options) *Tiler {
 	return t
 }
 
-// Index returns the layer's index for m's data, building it when the
-// layer's data version in m differs from the one built last.
+// Index returns the index of the layer (its Variant) for m's data,
+// building it when the layer's data version in m differs from the one built
+// last.
 func (t *Tiler) Index(m *readmodel.Model, l Layer) (*Index, error) {
 	v := l.Version(m)
+	key := l.Key()
 	t.mu.Lock()
-	b := t.built[l.ID]
+	b := t.built[key]
 	switch {
 	case b == nil || b.version < v:
 		b = &builtLayer{version: v}
-		t.built[l.ID] = b
+		t.built[key] = b
 		if t.cache != nil {
 			defer t.cache.dropLayer(l.ID, v)
 		}
@@ -103,17 +106,17 @@ func (t *Tiler) Index(m *readmodel.Model, l Layer) (*Index, error) {
 	}
 	t.mu.Unlock()
 	b.once.Do(func() {
-		fs, err := l.features(m)
+		fs, err := l.features(m, l.Variant)
 		if err != nil {
-			b.err = fmt.Errorf("tiles: layer %s: %w", l.ID, err)
+			b.err = fmt.Errorf("tiles: layer %s: %w", key, err)
 			return
 		}
 		b.ix, b.err = NewIndex(l.ID, l.Kind, fs)
 	})
 	if b.err != nil {
 		t.mu.Lock()
-		if t.built[l.ID] == b {
-			delete(t.built, l.ID) // try again on the next request
+		if t.built[key] == b {
+			delete(t.built, key) // try again on the next request
 		}
 		t.mu.Unlock()
 		return nil, b.err
@@ -122,10 +125,10 @@ func (t *Tiler) Index(m *readmodel.Model, l Layer) (*Index, error) {
 }
 
 // ETag returns the entity tag of a tile of the layer in m without
-// rendering it: the layer, its data version, z/x/y and the pipeline's
-// Revision.
+// rendering it: the layer and its variant (Key), its data version, z/x/y
+// and the pipeline's Revision.
 func ETag(l Layer, version int64, z, x, y int) string {
-	return fmt.Sprintf(`"%s.v%d.%d-%d-%d.r%d"`, l.ID, version, z, x, y, Revision)
+	return fmt.Sprintf(`"%s.v%d.%d-%d-%d.r%d"`, l.Key(), version, z, x, y, Revision)
 }
 
 // GzipETag is the entity tag of the gzip encoding of the tile tagged etag.
@@ -151,12 +154,20 @@ func (t *Tiler) Tile(m *readmodel.Model, layer string, z, x, y int) (*Tile, erro
 	if err != nil {
 		return nil, err
 	}
+	return t.TileOf(m, l, z, x, y)
+}
+
+// TileOf is Tile for a Layer value, in its Variant (see Layer.With).
+func (t *Tiler) TileOf(m *readmodel.Model, l Layer, z, x, y int) (*Tile, error) {
+	if _, err := l.With(l.Variant); err != nil {
+		return nil, err
+	}
 	mt, err := CheckTile(z, x, y)
 	if err != nil {
 		return nil, err
 	}
 	v := l.Version(m)
-	k := cacheKey{layer: l.ID, version: v, z: uint32(z), x: uint32(x), y: uint32(y)}
+	k := cacheKey{layer: l.ID, variant: l.Variant, version: v, z: uint32(z), x: uint32(x), y: uint32(y)}
 	if t.cache != nil {
 		if tile, ok := t.cache.get(k); ok {
 			return tile, nil
@@ -176,7 +187,7 @@ func (t *Tiler) Tile(m *readmodel.Model, layer string, z, x, y int) (*Tile, erro
 	}
 	t.repaired.Add(int64(st.Repaired))
 	t.dropped.Add(int64(st.Dropped))
-	tile := &Tile{Layer: l.ID, Version: v, Z: z, X: x, Y: y, Data: data, ETag: ETag(l, v, z, x, y), Stats: st, key: k}
+	tile := &Tile{Layer: l.ID, Variant: l.Variant, Version: v, Z: z, X: x, Y: y, Data: data, ETag: ETag(l, v, z, x, y), Stats: st, key: k}
 	if len(data) > 0 {
 		if tile.Gzip, err = t.gzip(data); err != nil {
 			return nil, err

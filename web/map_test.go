@@ -73,8 +73,11 @@ func startMapService(t *testing.T) string {
 // the township GET /api/v1/reverse names, from the tiles), layer switches
 // change what renders, the indicator selector recolours the villages and
 // its popup explains the value, the township filter fits the map and keeps
-// only that township's villages, the search box flies to a place and its
-// Chinese labels render, the report and .xlsx links answer. No request
+// only that township's villages, the 2025 plan switch shows or hides the
+// planned facilities and switches the coverage layers and the report links
+// to include_planned=true (the map's values are the report's), the search
+// box flies to a place and its Chinese labels render, the report and .xlsx
+// links answer. No request
 // leaves 127.0.0.1; screenshots go to $DIMING_SCREENSHOTS or
 // $TMPDIR/diming-browser-screenshots (the path is logged).
 func TestMapPageInChromium(t *testing.T) {
@@ -115,10 +118,27 @@ func TestMapPageInChromium(t *testing.T) {
 		}
 	}
 	tiles := map[string]int{}
+	planned := map[string]int{} // tiles of the include_planned=true variant
 	for _, r := range rep.Requests {
-		if _, u, ok := strings.Cut(r, " "); ok && strings.Contains(u, "/tiles/") && strings.HasSuffix(u, ".mvt") {
-			layer, _, _ := strings.Cut(u[strings.Index(u, "/tiles/")+len("/tiles/"):], "/")
+		_, u, ok := strings.Cut(r, " ")
+		path, query, _ := strings.Cut(u, "?")
+		if ok && strings.Contains(path, "/tiles/") && strings.HasSuffix(path, ".mvt") {
+			layer, _, _ := strings.Cut(path[strings.Index(path, "/tiles/")+len("/tiles/"):], "/")
 			tiles[layer]++
+			if query == "include_planned=true" {
+				planned[layer]++
+			}
+		}
+	}
+	t.Logf("of which with include_planned=true: %v", planned)
+	for _, l := range []string{"coverage-villages", "coverage-isochrones"} {
+		if planned[l] == 0 {
+			t.Errorf("the page requested no tile of %s with include_planned=true", l)
+		}
+	}
+	for l := range planned {
+		if l != "coverage-villages" && l != "coverage-isochrones" {
+			t.Errorf("the page asked for %s tiles with include_planned=true", l)
 		}
 	}
 	t.Logf("vector tiles requested by the page: %v", tiles)
@@ -127,8 +147,8 @@ func TestMapPageInChromium(t *testing.T) {
 			t.Errorf("the page requested no tile of %s", l)
 		}
 	}
-	if len(rep.Screenshots) < 4 {
-		t.Errorf("screenshots: %v, want 4", rep.Screenshots)
+	if len(rep.Screenshots) < 6 {
+		t.Errorf("screenshots: %v, want 6", rep.Screenshots)
 	}
 	for _, s := range rep.Screenshots {
 		t.Logf("screenshot: %s", s)

@@ -13,6 +13,14 @@
 //     a click opens a popup that gives the value and what it means;
 //   - the township filter fits the map to the township and leaves only its
 //     villages in the village layers;
+//   - the 2025 plan switch (含 2025 规划设施): off by default, and then no
+//     planned facility renders; on, planned facilities render (the open ones
+//     stay), the coverage sources' TileJSON and tile URLs carry
+//     include_planned=true and such tiles load, the village that gains most
+//     from the plan (by the reports) shows the value of the report with
+//     include_planned=true (off: the one without), a planned facility's
+//     15-minute circle renders, and every report and .xlsx link carries
+//     include_planned=true and answers; off again, all of it goes back;
 //   - the search box: autocomplete, ↓ and Enter fly the map to the place; the
 //     place-name labels (Chinese, drawn from local fonts) render there;
 //   - the report links and the .xlsx export answer; the English toggle.
@@ -44,12 +52,14 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--enable-unsafe-sw
 const TILE_LAYERS = ['divisions-district', 'divisions-township', 'divisions-village', 'boundary-lines', 'markers',
   'places', 'facilities', 'coverage-villages', 'coverage-isochrones'];
 const MVT = /\/tiles\/([a-z0-9-]+)\/(\d+)\/(\d+)\/(\d+)\.mvt(\?|$)/;
+const PLAN_LAYERS = ['coverage-villages', 'coverage-isochrones'];
 
 const requests = [];
 const offHost = [];
 const problems = [];
 const screenshots = [];
 const mvt = new Map(); // layer → tiles answered 200
+const planMVT = new Map(); // layer → tiles with include_planned=true answered 200
 let step = '';
 
 function isLocal(url) {
@@ -111,6 +121,7 @@ page.on('response', r => {
   if (r.status() >= 400) problems.push(`${step}: HTTP ${r.status()} for ${r.request().method()} ${r.url()}`);
   const m = MVT.exec(r.url());
   if (m && r.status() === 200) mvt.set(m[1], (mvt.get(m[1]) || 0) + 1);
+  if (m && r.status() === 200 && new URL(r.url()).searchParams.get('include_planned') === 'true') planMVT.set(m[1], (planMVT.get(m[1]) || 0) + 1);
 });
 
 let failed = '';
@@ -243,6 +254,87 @@ try {
   await page.locator('body[data-township=""]').waitFor({ state: 'attached' });
   await page.waitForFunction(() => !window.dimingMap.isMoving());
 
+  log('the 2025 plan switch');
+  // From the reports: the village-level unit whose share of households
+  // within 15 minutes of eldercare grows most when planned facilities count.
+  const repOpen = await getJSON('/api/v1/coverage/eldercare?uncovered_limit=0');
+  const repPlan = await getJSON('/api/v1/coverage/eldercare?uncovered_limit=0&include_planned=true');
+  const shareOpen = new Map(repOpen.villages.map(v => [v.code, v.households.share]));
+  let gainer = null;
+  for (const v of repPlan.villages) if (v.households.share - shareOpen.get(v.code) > (gainer ? gainer.households.share - shareOpen.get(gainer.code) : 0)) gainer = v;
+  check(gainer, 'the reports say the 2025 plan adds no eldercare coverage anywhere');
+  const statuses = async () => {
+    const n = {};
+    for (const f of await rendered(page, ['facilities'])) n[f.props.status] = (n[f.props.status] || 0) + 1;
+    return n;
+  };
+  // The gainer's eldercare_share as the choropleth renders it (from its tiles).
+  const gainerShare = async () => {
+    const fs = (await rendered(page, ['choropleth'])).filter(f => f.props.code === gainer.code);
+    check(fs.length > 0, `${gainer.name} (${gainer.code}) is not rendered in the choropleth`);
+    return Number(fs[0].props.eldercare_share);
+  };
+  const sources = () => page.evaluate(ids => ids.map(id => { const s = window.dimingMap.getSource(id); return { id, url: s.url, tiles: s.tiles || [] }; }), PLAN_LAYERS);
+  const links = async () => Promise.all((await page.locator('.m-links a').all()).map(a => a.getAttribute('href')));
+  // Wait until both coverage sources have loaded the TileJSON of the wanted
+  // variant, then until the map is idle again.
+  const planSettled = async on => {
+    await page.locator(`body[data-plan="${on ? 'on' : 'off'}"]`).waitFor({ state: 'attached' });
+    await page.waitForFunction(([ids, on]) => ids.every(id => {
+      const t = window.dimingMap.getSource(id).tiles || [];
+      return t.length > 0 && t.every(u => u.includes('include_planned=true') === on);
+    }), [PLAN_LAYERS, on]);
+    await idle(page);
+  };
+  await idle(page);
+  check(!(await page.locator('#plan').isChecked()), 'the plan switch is on when the page opens');
+  check((await page.locator('#plan-label').innerText()).includes('含 2025 规划设施'), 'the plan switch is not labelled 含 2025 规划设施');
+  const off = await statuses();
+  check(off.open > 0 && !off.planned && !off.closed, `with the plan off the map draws facilities by status ${JSON.stringify(off)}, want open ones only`);
+  const offShare = await gainerShare();
+  check(offShare === shareOpen.get(gainer.code), `${gainer.name} shows ${offShare} with the plan off, the report ${shareOpen.get(gainer.code)}`);
+  check((await sources()).every(s => !s.url.includes('include_planned') && s.tiles.every(u => !u.includes('include_planned'))), 'a coverage source asks for the plan while the switch is off');
+  check((await links()).every(h => !h.includes('include_planned')), 'a report link carries include_planned while the switch is off');
+
+  await page.locator('#plan').check();
+  await planSettled(true);
+  const srcOn = await sources();
+  for (const s of srcOn) {
+    check(new URL(s.url).searchParams.get('include_planned') === 'true', `${s.id}: the source's TileJSON URL ${s.url} lacks include_planned=true`);
+    check(s.tiles.every(u => /\/\{z\}\/\{x\}\/\{y\}\.mvt\?include_planned=true$/.test(u)), `${s.id}: tile URLs ${s.tiles.join(' ')}`);
+  }
+  check(planMVT.get('coverage-villages') > 0, `no coverage-villages tile with include_planned=true was loaded (${JSON.stringify(Object.fromEntries(planMVT))})`);
+  const on = await statuses();
+  check(on.planned > 0 && on.open === off.open && !on.closed, `with the plan on the map draws facilities by status ${JSON.stringify(on)}, want the ${off.open} open ones and planned ones`);
+  const onShare = await gainerShare();
+  check(onShare === gainer.households.share && onShare > offShare,
+    `${gainer.name} shows ${onShare} with the plan on, the report with include_planned=true ${gainer.households.share} (without: ${offShare})`);
+  check((await page.locator('#legend').innerText()).includes('规划设施'), 'the legend does not show planned facilities');
+  check((await page.locator('#legend-caption').innerText()).includes('规划'), 'the legend caption does not say the plan is counted');
+  await page.locator('input[data-layer="circle"]').check();
+  await idle(page);
+  check(planMVT.get('coverage-isochrones') > 0, 'no coverage-isochrones tile with include_planned=true was loaded');
+  const circles = await rendered(page, ['circle-fill']);
+  check(circles.some(f => f.props.status === 'planned') && circles.some(f => f.props.status === 'open'), 'the 15-minute circle with the plan lacks the planned or the open facilities');
+  const hrefs = await links();
+  check(hrefs.length === 6, `${hrefs.length} report links, want 6`);
+  for (const href of hrefs) {
+    check(new URL(href, BASE).searchParams.get('include_planned') === 'true', `the report link ${href} lacks include_planned=true`);
+    const r = await page.request.get(BASE + href);
+    check(r.ok(), `${href} answered ${r.status()}`);
+    if (href.startsWith('/api/v1/coverage/eldercare')) check((await r.json()).params.include_planned === true, `${href} is not the report with planned facilities`);
+    if (href.includes('xlsx')) check((r.headers()['content-type'] || '').includes('spreadsheetml'), `${href} is not an .xlsx file`);
+  }
+  await shot(page, 'map-3b-plan.png');
+
+  await page.locator('input[data-layer="circle"]').uncheck();
+  await page.locator('#plan').uncheck();
+  await planSettled(false);
+  const back = await statuses();
+  check(!back.planned && back.open === off.open, `with the plan off again the map draws facilities by status ${JSON.stringify(back)}`);
+  check(await gainerShare() === offShare, `${gainer.name} does not go back to today's value`);
+  check((await links()).every(h => !h.includes('include_planned')), 'a report link keeps include_planned after the switch is off');
+
   log('the search box flies to a place');
   const sugg = (await getJSON('/api/v1/places/autocomplete?q=' + encodeURIComponent(QUERY))).suggestions;
   check(sugg.length > 0, `no suggestions for ${QUERY}`);
@@ -291,6 +383,7 @@ try {
   check(await page.locator('html').getAttribute('lang') === 'en', 'html lang is not en after the toggle');
   check((await page.locator('#legend').innerText()).includes('full coverage'), 'the legend is not in English');
   check((await page.locator('#indicator option:checked').innerText()).includes('15-minute walk'), 'the indicator selector is not in English');
+  check((await page.locator('#plan-label').innerText()).includes('Include the 2025 plan'), 'the plan switch is not in English');
   await shot(page, 'map-5-english.png');
   await page.locator('#lang').click();
   await page.locator('h1', { hasText: '沙坪坝区规划地图' }).waitFor();

@@ -14,7 +14,8 @@
 // eldercare circle, and the villages coloured by one coverage indicator with
 // its legend; click popups; a township filter (fits the map, filters the
 // village layers by parent_code); the place-name search (autocomplete, then
-// fly to the result); links to the reports and the .xlsx export.
+// fly to the result); links to the reports and the .xlsx export; the switch
+// "含 2025 规划设施 / Include the 2025 plan" (see PLAN_LAYERS).
 //
 // For the browser test (web/e2e/map.mjs) the map is window.dimingMap, and
 // body[data-ready] is set once the first render is complete.
@@ -25,10 +26,21 @@ const DEBOUNCE_MS = 150;
 const FONT = ['Noto Sans CJK SC'];
 const LOCAL_FONTS = "'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', 'Microsoft YaHei', sans-serif";
 const NODATA = '#d0d4da';
+const PLANNED_OPACITY = 0.55; // planned facilities are drawn paler
 
 // The tile layers this page draws (the source-layer name is the layer id).
 const TILE_LAYERS = ['divisions-district', 'divisions-township', 'divisions-village', 'boundary-lines', 'markers',
   'places', 'facilities', 'coverage-villages', 'coverage-isochrones'];
+
+// The 2025 plan switch. Off (the default): planned facilities are not drawn,
+// and the coverage layers, the reports and the .xlsx are today's (open
+// facilities only). On: planned facilities are drawn paler, and these tile
+// layers, the report links and the .xlsx switch to their
+// include_planned=true variant, in which the service counts planned
+// facilities as if open (the same reports, so the map and the reports
+// agree). The MVT layer inside the tiles keeps its name: only the sources'
+// TileJSON URL changes.
+const PLAN_LAYERS = ['coverage-villages', 'coverage-isochrones'];
 
 const GROUPS = [
   { id: 'eldercare', color: '#e8590c', on: true },
@@ -63,6 +75,12 @@ const I18N = {
     mapLabel: '沙坪坝区规划地图',
     searchLabel: '地名搜索', placeholder: '汉字、拼音或首字母，如 磁器口、cqk', searchButton: '查询',
     townshipLabel: '街道 / 镇', wholeDistrict: '全区',
+    planSwitch: '含 2025 规划设施',
+    planNote: '打开后，规划设施以浅色显示，专题图、15 分钟养老服务圈和报告把规划设施按已建成计算；关闭时只显示和计算在运营的设施。',
+    planOn: '专题图、15 分钟养老服务圈和报告已按 2025 规划计算（规划设施视为已建成）。',
+    planOff: '专题图、15 分钟养老服务圈和报告按在运营的设施计算。',
+    planCaption: '（含 2025 规划设施）', legendPlanned: '规划设施（浅色）',
+    planBasis: '按 2025 规划计算：规划设施视为已建成。', circlePlanned: '这是规划设施，尚未建成。',
     layersTitle: '图层', lgDivisions: '行政区划', lgFacilities: '公共服务设施', lgCoverage: '覆盖分析',
     layer_district: '区界', layer_township: '街道、镇', layer_village: '社区、村', layer_lines: '行政区域界线',
     layer_markers: '界桩', layer_places: '地名注记', layer_circle: '15 分钟养老服务圈', layer_choropleth: '村、社区指标专题图',
@@ -124,6 +142,12 @@ const I18N = {
     mapLabel: 'Planning map of Shapingba District',
     searchLabel: 'Place-name search', placeholder: 'Chinese, pinyin or initials, e.g. 磁器口, cqk', searchButton: 'Search',
     townshipLabel: 'Subdistrict / town', wholeDistrict: 'Whole district',
+    planSwitch: 'Include the 2025 plan',
+    planNote: 'On: planned facilities are drawn paler and count as open in the indicator map, the 15-minute circle and the reports. Off: only open facilities are shown and counted.',
+    planOn: 'The indicator map, the 15-minute circle and the reports now count the 2025 plan\'s facilities as open.',
+    planOff: 'The indicator map, the 15-minute circle and the reports count open facilities only.',
+    planCaption: ' (with the 2025 plan)', legendPlanned: 'Planned facility (paler)',
+    planBasis: 'With the 2025 plan: planned facilities count as open.', circlePlanned: 'A planned facility, not built yet.',
     layersTitle: 'Layers', lgDivisions: 'Divisions', lgFacilities: 'Public facilities', lgCoverage: 'Coverage',
     layer_district: 'District', layer_township: 'Subdistricts, towns', layer_village: 'Communities, villages', layer_lines: 'Boundary lines',
     layer_markers: 'Boundary markers', layer_places: 'Place names', layer_circle: '15-minute eldercare circle', layer_choropleth: 'Village indicator map',
@@ -259,8 +283,19 @@ async function discoverTiles() {
   if (missing.length) showError(t('tilesMissing', missing.join(', ')));
 }
 const vector = id => tileList.has(id);
+// withPlan sets or removes include_planned=true on a URL as the plan
+// switch says; same-origin URLs stay relative.
+function withPlan(href, absolute = false) {
+  const u = new URL(href, location.href);
+  if (plan) u.searchParams.set('include_planned', 'true'); else u.searchParams.delete('include_planned');
+  return absolute || u.origin !== location.origin ? u.href : u.pathname + u.search;
+}
+function sourceURL(id) {
+  const url = new URL(tileList.get(id), location.href).href;
+  return PLAN_LAYERS.includes(id) ? withPlan(url, true) : url;
+}
 function sourceSpec(id) {
-  return vector(id) ? { type: 'vector', url: new URL(tileList.get(id), location.href).href } : { type: 'geojson', data: EMPTY };
+  return vector(id) ? { type: 'vector', url: sourceURL(id) } : { type: 'geojson', data: EMPTY };
 }
 // lyr adds what a layer over source `src` needs: the source-layer for tiles.
 function lyr(src, def) {
@@ -317,7 +352,7 @@ function buildStyle(indicator) {
           'circle-color': ['match', ['get', 'group'], ...GROUPS.flatMap(g => [g.id, g.color]), '#868e96'],
           'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, 2.5, 14, 5.5, 17, 8],
           'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1,
-          'circle-opacity': ['case', ['==', ['get', 'status'], 'planned'], 0.55, 1],
+          'circle-opacity': ['case', ['==', ['get', 'status'], 'planned'], PLANNED_OPACITY, 1],
         } }),
       lyr('markers', { id: 'markers', type: 'circle',
         paint: {
@@ -362,6 +397,7 @@ let indicator = INDICATORS[0];
 let township = '';           // the filter
 let popup = null;
 let popupFeature = null;     // re-rendered on a language switch
+let plan = false;            // the 2025 plan switch
 
 // ---------------------------------------------------------------- controls
 function renderFacilitySwitches() {
@@ -400,7 +436,7 @@ function renderLegend() {
   const choro = $('legend').dataset.choropleth = String(isOn('choropleth'));
   const items = [];
   if (choro === 'true') {
-    $('legend-caption').textContent = t('ind_' + ind.id);
+    $('legend-caption').textContent = t('ind_' + ind.id) + (plan ? t('planCaption') : '');
     classLabels(ind).forEach((label, i) => items.push(h('li', { 'data-class': i }, h('span', { class: 'box', style: `background:${ind.colors[i]}` }), label)));
     const nodata = ind.id === 'area_per_100' ? t('legendNoArea') : ind.id === 'funeral_walk_m' ? t('legendUnreachable') : t('legendNoData');
     items.push(h('li', { 'data-class': 'nodata' }, h('span', { class: 'box', style: `background:${NODATA}` }), nodata));
@@ -409,6 +445,9 @@ function renderLegend() {
   }
   if (isOn('circle')) items.push(h('li', {}, h('span', { class: 'box', style: 'background:rgba(232,89,12,.18);border-color:#e8590c' }), t('lgCircle')));
   for (const g of GROUPS.filter(x => x.on)) items.push(h('li', {}, h('span', { class: 'box', style: `background:${g.color};border-radius:50%;width:.8rem;height:.8rem;margin:0 .4rem` }), t('group_' + g.id)));
+  if (plan && GROUPS.some(x => x.on)) {
+    items.push(h('li', { 'data-class': 'planned' }, h('span', { class: 'box', style: `background:#868e96;opacity:${PLANNED_OPACITY};border-radius:50%;width:.8rem;height:.8rem;margin:0 .4rem` }), t('legendPlanned')));
+  }
   fill($('legend'), items);
 }
 const isOn = key => { const el = document.querySelector(`input[data-layer="${key}"]`); return !!(el && el.checked); };
@@ -447,10 +486,31 @@ function setVisibility(key) {
 function applyFacilityFilter() {
   const on = GROUPS.filter(g => g.on).map(g => g.id);
   // Closed facilities are history, not service: never drawn. Planned ones
-  // are drawn paler (see the layer's paint).
-  map.setFilter('facilities', ['all', ['in', ['get', 'group'], ['literal', on]], ['!=', ['get', 'status'], 'closed']]);
+  // only with the 2025 plan switch on, and paler (see the layer's paint).
+  const hidden = plan ? ['closed'] : ['closed', 'planned'];
+  map.setFilter('facilities', ['all', ['in', ['get', 'group'], ['literal', on]], ['!', ['in', ['get', 'status'], ['literal', hidden]]]]);
   map.setLayoutProperty('facilities', 'visibility', on.length ? 'visible' : 'none');
   renderLegend();
+}
+// applyPlan makes the map, the report links and the legend follow the
+// 2025 plan switch.
+function applyPlan() {
+  document.body.dataset.plan = plan ? 'on' : 'off';
+  for (const a of document.querySelectorAll('.m-links a')) {
+    if (!a.dataset.href) a.dataset.href = a.getAttribute('href');
+    a.setAttribute('href', withPlan(a.dataset.href));
+  }
+  if (!map) return;
+  for (const id of PLAN_LAYERS) {
+    const src = map.getSource(id);
+    if (src && src.type === 'vector' && vector(id) && src.url !== sourceURL(id)) src.setUrl(sourceURL(id));
+  }
+  applyFacilityFilter();
+  // A coverage popup shows the other variant's values: close it.
+  if (popup && popupFeature && popup.isOpen()) {
+    if (['choropleth', 'circle-fill'].includes(popupFeature.f.layer.id)) popup.remove();
+    else popup.setDOMContent(popupContent(popupFeature.f));
+  }
 }
 function applyTownshipFilter() {
   const f = township ? ['==', ['get', 'parent_code'], township] : null;
@@ -506,7 +566,8 @@ function popupContent(f) {
     case 'lines-village':
       return h('div', { class: 'pop', 'data-kind': 'line' }, h('h3', {}, t('line')), dl([[t('sides'), `${p.left_name || ''} | ${p.right_name || t('outside')}`]]));
     case 'circle-fill':
-      return h('div', { class: 'pop', 'data-kind': 'circle' }, h('h3', {}, t('circleOf', p.name)), h('p', {}, t('circleMeaning')));
+      return h('div', { class: 'pop', 'data-kind': 'circle' }, h('h3', {}, t('circleOf', p.name)), h('p', {}, t('circleMeaning')),
+        p.status === 'planned' ? h('p', {}, t('circlePlanned')) : null);
     case 'choropleth': {
       const ind = indicator;
       const v = p[ind.id];
@@ -514,6 +575,7 @@ function popupContent(f) {
       const lines = [h('p', { class: 'meaning' }, present ? t('mean_' + ind.id, formatValue(ind, Number(v)), p.area_met === true || p.area_met === 'true') : t('noValue'))];
       if (ind.id.startsWith('eldercare') || ind.id.startsWith('aged')) lines.push(h('p', {}, t('eldercareHere', Number(p.eldercare_facilities || 0))));
       if (ind.id === 'lottery_share') lines.push(h('p', {}, t('lotteryHere', Number(p.lottery_outlets || 0))));
+      if (plan) lines.push(h('p', { class: 'plan-basis' }, t('planBasis')));
       return h('div', { class: 'pop', 'data-kind': 'indicator', 'data-indicator': ind.id }, h('h3', {}, p.name),
         h('p', { class: 'ind-name' }, t('ind_' + ind.id)), h('p', { class: 'ind-value' }, present ? formatValue(ind, Number(v)) : '—'), lines);
     }
@@ -665,7 +727,7 @@ async function start() {
   });
   await new Promise(resolve => map.once('load', resolve));
   for (const key of Object.keys(SWITCHES)) setVisibility(key);
-  applyFacilityFilter();
+  applyPlan();
   applyTownshipFilter();
   document.body.dataset.indicator = indicator.id;
   renderLegend();
@@ -692,6 +754,11 @@ for (const el of document.querySelectorAll('input[data-layer]')) {
   });
 }
 $('indicator').addEventListener('change', e => { if (map) chooseIndicator(e.target.value); });
+$('plan').addEventListener('change', e => {
+  plan = e.target.checked;
+  applyPlan();
+  $('status').textContent = t(plan ? 'planOn' : 'planOff');
+});
 $('township').addEventListener('change', e => { if (map) chooseTownship(e.target.value); });
 $('q').addEventListener('input', e => {
   clearTimeout(acTimer);
@@ -713,4 +780,6 @@ $('search').addEventListener('submit', e => {
   search($('q').value.trim());
 });
 
+plan = $('plan').checked; // a browser may restore the checkbox on reload
+applyPlan();
 start().catch(e => showError(e.message));
