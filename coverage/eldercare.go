@@ -16,12 +16,17 @@ type EldercareParams struct {
 	// IncludePlanned counts planned facilities as if open (the 2025 plan).
 	IncludePlanned bool `json:"include_planned"`
 	// UncoveredLimit is how many uncovered household points to list (most
-	// households first); the report always counts them all.
+	// households first; 0 means DefaultUncoveredLimit); the report always
+	// counts them all, and its params say the limit it used.
 	UncoveredLimit int `json:"uncovered_limit"`
 }
 
 // MaxListed is the most points a report lists.
 const MaxListed = 10000
+
+// DefaultUncoveredLimit is how many uncovered points the eldercare report
+// lists when the parameters do not say.
+const DefaultUncoveredLimit = 100
 
 // Validate checks the parameters.
 func (p EldercareParams) Validate() error {
@@ -142,6 +147,7 @@ func (m *Model) Eldercare(p EldercareParams) (*EldercareReport, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
+	p = p.withDefaults()
 	key := cacheKey("eldercare", p)
 	if r, ok := m.cache.get(key); ok {
 		return r.(*EldercareReport), nil
@@ -151,8 +157,18 @@ func (m *Model) Eldercare(p EldercareParams) (*EldercareReport, error) {
 	return r, nil
 }
 
+// withDefaults fills in the uncovered limit, so the report (and a run saved
+// from it) records the limit it used.
+func (p EldercareParams) withDefaults() EldercareParams {
+	if p.UncoveredLimit == 0 {
+		p.UncoveredLimit = DefaultUncoveredLimit
+	}
+	return p
+}
+
 // eldercare computes the report (uncached).
 func (m *Model) eldercare(p EldercareParams) *EldercareReport {
+	p = p.withDefaults()
 	limit := p.Metres()
 	fs := m.Select(FacilityFilter{Categories: CommunityEldercare, IncludePlanned: p.IncludePlanned})
 	walks := m.householdWalks(fs, math.Max(4*limit, 5000))
@@ -213,9 +229,6 @@ func (m *Model) eldercare(p EldercareParams) *EldercareReport {
 	r.Townships, r.Villages = towns, villages
 	r.UncoveredPoints = len(uncovered)
 	n := p.UncoveredLimit
-	if n == 0 {
-		n = 100
-	}
 	// The n with the most households (ties by id), without sorting them all.
 	less := func(a, b int32) bool {
 		ha, hb := &m.households[a], &m.households[b]

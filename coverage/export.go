@@ -2,12 +2,11 @@ package coverage
 
 import (
 	"bytes"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strconv"
 
-	"github.com/xuri/excelize/v2"
+	"diming/internal/tabular"
 )
 
 var unitNames = map[string]string{"count": "个", "share": "比例", "m2_per_100_households": "平方米/百户"}
@@ -76,11 +75,12 @@ func (r *IndicatorReport) TownshipTable() (header []string, rows [][]string) {
 }
 
 // WriteCSV writes the summary, a blank line and the township table as
-// UTF-8 CSV with a byte-order mark (so Excel reads the Chinese).
+// UTF-8 CSV with a byte-order mark (so Excel reads the Chinese), every cell
+// escaped against formula injection by tabular.SafeCell.
 func (r *IndicatorReport) WriteCSV(w io.Writer) error {
 	var b bytes.Buffer
 	b.WriteString("\ufeff")
-	cw := csv.NewWriter(&b)
+	cw := tabular.NewCSVWriter(&b)
 	h, rows := r.SummaryTable()
 	_ = cw.Write([]string{"数据版本 data version", strconv.FormatInt(r.DataVersion, 10), "计算时间 computed at", r.ComputedAt.Format("2006-01-02 15:04:05Z")})
 	_ = cw.Write(h)
@@ -98,50 +98,13 @@ func (r *IndicatorReport) WriteCSV(w io.Writer) error {
 }
 
 // WriteXLSX writes a workbook with two sheets: 指标 (the summary) and
-// 分街镇 (the per-township breakdown).
+// 分街镇 (the per-township breakdown); values are numbers, shares
+// percentages, codes text.
 func (r *IndicatorReport) WriteXLSX(w io.Writer) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	bold, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	sheet := func(name string, first bool, note []string, header []string, rows [][]string) error {
-		if first {
-			if err := f.SetSheetName("Sheet1", name); err != nil {
-				return err
-			}
-		} else if _, err := f.NewSheet(name); err != nil {
-			return err
-		}
-		row := 1
-		if note != nil {
-			for i, v := range note {
-				cell, _ := excelize.CoordinatesToCellName(i+1, row)
-				_ = f.SetCellStr(name, cell, v)
-			}
-			row += 2
-		}
-		for i, v := range header {
-			cell, _ := excelize.CoordinatesToCellName(i+1, row)
-			_ = f.SetCellStr(name, cell, v)
-			_ = f.SetCellStyle(name, cell, cell, bold)
-			col, _ := excelize.ColumnNumberToName(i + 1)
-			_ = f.SetColWidth(name, col, col, 20)
-		}
-		for ri, rec := range rows {
-			for ci, v := range rec {
-				cell, _ := excelize.CoordinatesToCellName(ci+1, row+1+ri)
-				_ = f.SetCellStr(name, cell, v)
-			}
-		}
-		return nil
-	}
 	h, rows := r.SummaryTable()
 	note := []string{"数据版本 data version", strconv.FormatInt(r.DataVersion, 10), "计算时间 computed at", r.ComputedAt.Format("2006-01-02 15:04:05Z")}
-	if err := sheet("指标", true, note, h, rows); err != nil {
-		return err
-	}
-	h, rows = r.TownshipTable()
-	if err := sheet("分街镇", false, nil, h, rows); err != nil {
-		return err
-	}
-	return f.Write(w)
+	th, trows := r.TownshipTable()
+	return tabular.WriteXLSX(w,
+		tabular.Sheet{Name: "指标", Note: note, Header: h, Rows: rows, ColWidth: 20},
+		tabular.Sheet{Name: "分街镇", Header: th, Rows: trows, TextColumns: []int{0}, ColWidth: 20})
 }

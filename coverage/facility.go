@@ -11,6 +11,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"diming"
+	"diming/gazetteer"
 )
 
 // Category is a kind of facility.
@@ -128,21 +129,7 @@ const MaxFacilityText = 200
 // Validate checks a facility's fields and normalises nothing: a name with
 // surrounding space is refused rather than trimmed.
 func (f Facility) Validate() error {
-	label := f.Name
-	if label == "" {
-		label = f.Code
-	}
-	if r := []rune(label); len(r) > 40 { // a message quotes the facility, not megabytes of it
-		label = string(r[:40]) + "…"
-	}
-	bad := func(zh, en string, args ...any) error {
-		err := diming.Errorf(diming.EINVALID, zh, en, args...)
-		if label != "" {
-			err.Message = "设施“" + label + "”：" + err.Message
-			err.MessageEN = "facility " + label + ": " + err.MessageEN
-		}
-		return err
-	}
+	bad := f.invalid
 	for _, v := range []struct{ zh, en, s string }{{"名称", "name", f.Name}, {"编号", "code", f.Code}, {"地址", "address", f.Address}, {"备注", "note", f.Note}} {
 		if !utf8.ValidString(v.s) || utf8.RuneCountInString(v.s) > MaxFacilityText || strings.ContainsFunc(v.s, func(r rune) bool { return unicode.IsControl(r) }) {
 			return bad("%[1]s超过 %[2]d 字、不是有效的 UTF-8 或含有控制字符", "the %[3]s is longer than %[2]d characters, not valid UTF-8 or has control characters", v.zh, MaxFacilityText, v.en)
@@ -181,6 +168,49 @@ func (f Facility) Validate() error {
 		return bad("启用日期 %q 应为 YYYY 或 YYYY-MM-DD", "opened_on %q should be YYYY or YYYY-MM-DD", f.OpenedOn)
 	}
 	return nil
+}
+
+// invalid is EINVALID naming the facility (by name, else by code).
+func (f Facility) invalid(zh, en string, args ...any) error {
+	label := f.Name
+	if label == "" {
+		label = f.Code
+	}
+	if r := []rune(label); len(r) > 40 { // a message quotes the facility, not megabytes of it
+		label = string(r[:40]) + "…"
+	}
+	err := diming.Errorf(diming.EINVALID, zh, en, args...)
+	if label != "" {
+		err.Message = "设施“" + label + "”：" + err.Message
+		err.MessageEN = "facility " + label + ": " + err.MessageEN
+	}
+	return err
+}
+
+// CheckInDistrict refuses a facility whose point lies in none of the
+// district's divisions: divs is the read model's division index, and the
+// test is the one the place import makes (DivisionIndex.At finds no
+// division), so a point in another city, or GCJ-02/BD-09 coordinates given
+// as WGS84, is refused rather than silently left out of every unit while
+// still counted in the district's reports. It holds for every status
+// (planned facilities too) and every way in: create, a PATCH that moves a
+// facility, each import row.
+//
+// When divs holds no divisions at all (nil, or an empty pilot store before
+// `diming import divisions`), every point is accepted. The place import
+// refuses every row then, because a place must name the division it lies
+// in; a facility names none (the reports place it by its point, and one in
+// no unit counts as unplaced), so it may be loaded before the boundaries,
+// and the check applies from the moment they are.
+func (f Facility) CheckInDistrict(divs *gazetteer.DivisionIndex) error {
+	if divs == nil || divs.Len() == 0 {
+		return nil
+	}
+	if len(divs.At(f.Point)) > 0 {
+		return nil
+	}
+	return f.invalid("位置 (%v, %v) 不在辖区内（坐标是否为 GCJ-02 或 BD-09？请注明 crs）",
+		"the location (%v, %v) lies outside the district (are the coordinates GCJ-02 or BD-09? give the crs)", f.Point[0], f.Point[1])
 }
 
 // maxFacilityCode is the longest code (台账编号) accepted.

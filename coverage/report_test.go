@@ -203,7 +203,7 @@ func TestReportParametersRefused(t *testing.T) {
 			t.Errorf("siting %d sites: %v, want EINVALID", n, err)
 		}
 	}
-	if _, err := m.LotterySiting(SitingParams{Sites: 1, MinSpacingM: -5}); diming.Code(err) != diming.EINVALID {
+	if _, err := m.LotterySiting(SitingParams{Sites: 1, MinSpacingM: ptr(-5.0)}); diming.Code(err) != diming.EINVALID {
 		t.Errorf("negative spacing: %v", err)
 	}
 	if _, err := m.LotterySiting(SitingParams{Sites: 1, Candidates: make([]orb.Point, MaxCandidates+1)}); diming.Code(err) != diming.ETOOLARGE {

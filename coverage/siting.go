@@ -16,20 +16,37 @@ import (
 // SitingParams ask for new lottery outlet sites.
 type SitingParams struct {
 	// Sites is how many new outlets to place (1 to MaxSites).
-	Sites int `json:"sites"`
+	Sites int
 	// Walk is the walk that counts as covered (default 10 min at 0.9 m/s).
-	Walk Walk `json:"walk"`
+	Walk Walk
 	// MinSpacingM is the least straight-line distance from a new site to any
-	// outlet, existing or new (default 200 m; local rules say 150–300).
-	MinSpacingM float64 `json:"min_spacing_m"`
-	// SchoolDistanceM is the least distance from a school (default 200 m).
-	SchoolDistanceM float64 `json:"school_distance_m"`
+	// outlet, existing or new: nil means the default (200 m; local rules say
+	// 150–300), 0 no spacing rule.
+	MinSpacingM *float64
+	// SchoolDistanceM is the least distance from a school: nil means the
+	// default (200 m), 0 no school rule.
+	SchoolDistanceM *float64
 	// Candidates are the sites to choose from (lon/lat); when empty, the
 	// walking network's nodes near uncovered households are the candidates.
-	Candidates []orb.Point `json:"candidates,omitempty"`
+	Candidates []orb.Point
 	// Township keeps only candidates in this township-level unit.
-	Township       string `json:"township,omitempty"`
-	IncludePlanned bool   `json:"include_planned"`
+	Township       string
+	IncludePlanned bool
+}
+
+// SitingParamsUsed are the parameters a siting result was computed with,
+// defaults filled in; the given candidates are counted, not listed (there
+// may be 20,000 of them).
+type SitingParamsUsed struct {
+	Sites           int     `json:"sites"`
+	Walk            Walk    `json:"walk"`
+	MinSpacingM     float64 `json:"min_spacing_m"`
+	SchoolDistanceM float64 `json:"school_distance_m"`
+	// GivenCandidates is how many candidates the request gave; 0 means the
+	// candidates were the walking network's nodes.
+	GivenCandidates int    `json:"given_candidates"`
+	Township        string `json:"township,omitempty"`
+	IncludePlanned  bool   `json:"include_planned"`
 }
 
 // Siting limits.
@@ -45,37 +62,43 @@ const (
 	DefaultSchoolDistanceM = 200
 )
 
-func (p *SitingParams) normalise() error {
-	if p.Walk == (Walk{}) {
-		p.Walk = DefaultLotteryWalk
+// normalise checks the parameters and returns them with the defaults
+// filled in: a zero walk is the lottery walk, an absent (nil) distance its
+// default; an explicit 0 distance stays 0 (no such rule).
+func (p SitingParams) normalise() (SitingParamsUsed, error) {
+	u := SitingParamsUsed{Sites: p.Sites, Walk: p.Walk, MinSpacingM: DefaultMinSpacingM, SchoolDistanceM: DefaultSchoolDistanceM,
+		GivenCandidates: len(p.Candidates), Township: p.Township, IncludePlanned: p.IncludePlanned}
+	if u.Walk == (Walk{}) {
+		u.Walk = DefaultLotteryWalk
 	}
-	if err := p.Walk.Validate(); err != nil {
-		return err
+	if err := u.Walk.Validate(); err != nil {
+		return u, err
 	}
 	if p.Sites < 1 || p.Sites > MaxSites {
-		return diming.Errorf(diming.EINVALID, "新增网点数 sites=%d 无效：应为 1 至 %d", "sites=%d is invalid: 1 to %d", p.Sites, MaxSites)
+		return u, diming.Errorf(diming.EINVALID, "新增网点数 sites=%d 无效：应为 1 至 %d", "sites=%d is invalid: 1 to %d", p.Sites, MaxSites)
 	}
 	for _, v := range []struct {
 		name string
-		val  *float64
-		def  float64
-	}{{"min_spacing_m", &p.MinSpacingM, DefaultMinSpacingM}, {"school_distance_m", &p.SchoolDistanceM, DefaultSchoolDistanceM}} {
-		if math.IsNaN(*v.val) || *v.val < 0 || *v.val > MaxSpacingM {
-			return diming.Errorf(diming.EINVALID, "%s=%v 无效：应为 0 至 %d 米", "%[1]s=%[2]v is invalid: 0 to %[3]d m", v.name, *v.val, MaxSpacingM)
+		in   *float64
+		out  *float64
+	}{{"min_spacing_m", p.MinSpacingM, &u.MinSpacingM}, {"school_distance_m", p.SchoolDistanceM, &u.SchoolDistanceM}} {
+		if v.in == nil {
+			continue
 		}
-		if *v.val == 0 {
-			*v.val = v.def
+		if x := *v.in; math.IsNaN(x) || x < 0 || x > MaxSpacingM {
+			return u, diming.Errorf(diming.EINVALID, "%s=%v 无效：应为 0 至 %d 米（0 表示不限）", "%[1]s=%[2]v is invalid: 0 to %[3]d m (0 for no such rule)", v.name, x, MaxSpacingM)
 		}
+		*v.out = *v.in
 	}
 	if len(p.Candidates) > MaxCandidates {
-		return diming.Errorf(diming.ETOOLARGE, "候选点最多 %d 个", "at most %d candidate sites", MaxCandidates)
+		return u, diming.Errorf(diming.ETOOLARGE, "候选点最多 %d 个", "at most %d candidate sites", MaxCandidates)
 	}
 	for i, c := range p.Candidates {
 		if _, err := toWGS84(c, geo.WGS84); err != nil {
-			return diming.Errorf(diming.EINVALID, "第 %d 个候选点坐标无效：%v", "candidate %d has invalid coordinates: %v", i+1, c)
+			return u, diming.Errorf(diming.EINVALID, "第 %d 个候选点坐标无效：%v", "candidate %d has invalid coordinates: %v", i+1, c)
 		}
 	}
-	return nil
+	return u, nil
 }
 
 // Site is one suggested outlet site.
@@ -97,12 +120,12 @@ type Site struct {
 
 // SitingResult is the suggested sites and what they add.
 type SitingResult struct {
-	Report      string       `json:"report"`
-	Params      SitingParams `json:"params"`
-	DataVersion int64        `json:"data_version"`
-	ComputedAt  time.Time    `json:"computed_at"`
-	LimitM      float64      `json:"limit_m"`
-	Outlets     int          `json:"existing_outlets"`
+	Report      string           `json:"report"`
+	Params      SitingParamsUsed `json:"params"`
+	DataVersion int64            `json:"data_version"`
+	ComputedAt  time.Time        `json:"computed_at"`
+	LimitM      float64          `json:"limit_m"`
+	Outlets     int              `json:"existing_outlets"`
 	// Before and After are residents within the walk of an outlet.
 	Before Count `json:"before"`
 	After  Count `json:"after"`
@@ -118,8 +141,9 @@ type SitingResult struct {
 const sitingMethod = "greedy maximum coverage with lazy evaluation: each round takes the candidate that adds the most uncovered residents within the walk (network distance), then drops candidates closer than min_spacing_m to it; candidates closer than min_spacing_m to an existing outlet or school_distance_m to a school are excluded first"
 
 // LotterySiting suggests new outlet sites.
-func (m *Model) LotterySiting(p SitingParams) (*SitingResult, error) {
-	if err := p.normalise(); err != nil {
+func (m *Model) LotterySiting(in SitingParams) (*SitingResult, error) {
+	p, err := in.normalise()
+	if err != nil {
 		return nil, err
 	}
 	if p.Township != "" {
@@ -176,8 +200,8 @@ func (m *Model) LotterySiting(p SitingParams) (*SitingResult, error) {
 		index int
 	}
 	var cands []cand
-	if len(p.Candidates) > 0 {
-		for i, c := range p.Candidates {
+	if len(in.Candidates) > 0 {
+		for i, c := range in.Candidates {
 			if s, ok := m.Graph.Snap(c); ok && s.Offset <= MaxSnapM {
 				cands = append(cands, cand{c, s, i})
 			}

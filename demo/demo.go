@@ -151,6 +151,11 @@ func generate() ([]gazetteer.Division, error) {
 	if err != nil {
 		return nil, err
 	}
+	// RFC 7946 ring orientation, as the importers write it (the Tianditu
+	// outline is drawn clockwise).
+	for code, mp := range shapes {
+		shapes[code] = gazetteer.Orient(mp)
+	}
 	figs := buildFigures(towns, villages)
 
 	out := make([]gazetteer.Division, 0, len(recs))

@@ -520,8 +520,9 @@ func repairRing(in orb.Ring, shell bool) (orb.Ring, []Repair, error) {
 	return ring, repairs, nil
 }
 
-// orient returns a copy of mp with RFC 7946 ring orientation.
-func orient(mp orb.MultiPolygon) orb.MultiPolygon {
+// Orient returns a copy of mp with RFC 7946 ring orientation: exterior
+// rings counter-clockwise, holes clockwise.
+func Orient(mp orb.MultiPolygon) orb.MultiPolygon {
 	out := mp.Clone()
 	for _, poly := range out {
 		for ri, r := range poly {
@@ -542,7 +543,7 @@ func SameDivision(a, b Division) bool {
 		a.UrbanRuralCode == b.UrbanRuralCode && a.Synthetic == b.Synthetic && sameBoundary(a.Geometry, b.Geometry)
 }
 
-func sameBoundary(a, b orb.MultiPolygon) bool { return orb.Equal(orient(a), orient(b)) }
+func sameBoundary(a, b orb.MultiPolygon) bool { return orb.Equal(Orient(a), Orient(b)) }
 
 func divRowName(d Division) string {
 	return strings.TrimSpace(d.Code + " " + d.Name)

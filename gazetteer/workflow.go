@@ -81,28 +81,12 @@ func Step(a Application, action Action, in StepInput, checks []CheckResult, acto
 		a.FiledOn = day
 		ev.Note = joinHistory("备案 "+day, in.Note)
 	case ActNotice:
-		if in.NoticeStart == "" {
-			in.NoticeStart = day
+		start, end, err := noticePeriod(in, today)
+		if err != nil {
+			return a, ev, err
 		}
-		if in.NoticeEnd == "" {
-			days := in.NoticeDays
-			if days <= 0 {
-				days = DefaultNoticeDays
-			}
-			if st, err := time.Parse(time.DateOnly, in.NoticeStart); err == nil {
-				in.NoticeEnd = st.AddDate(0, 0, days).Format(time.DateOnly)
-			}
-		}
-		start, err1 := time.Parse(time.DateOnly, in.NoticeStart)
-		end, err2 := time.Parse(time.DateOnly, in.NoticeEnd)
-		if err1 != nil || err2 != nil || end.Before(start) {
-			return a, ev, diming.Errorf(diming.EINVALID, "公示起止日期应为 YYYY-MM-DD，且结束不早于开始", "notice start and end must be YYYY-MM-DD with the end not before the start")
-		}
-		if end.Sub(start) > 366*24*time.Hour {
-			return a, ev, diming.Errorf(diming.EINVALID, "公示期不能超过一年", "a notice period cannot exceed a year")
-		}
-		a.NoticeStart, a.NoticeEnd = in.NoticeStart, in.NoticeEnd
-		ev.Note = fmt.Sprintf("公示 %s 至 %s", in.NoticeStart, in.NoticeEnd)
+		a.NoticeStart, a.NoticeEnd = start, end
+		ev.Note = fmt.Sprintf("公示 %s 至 %s", start, end)
 	case ActApprove:
 		if a.NoticeEnd > day {
 			return a, ev, diming.Errorf(diming.ECONFLICT, "公示期至 %s 结束，之后才能批准", "the notice period ends on %s: approve after that", a.NoticeEnd)
@@ -129,6 +113,68 @@ func Step(a Application, action Action, in StepInput, checks []CheckResult, acto
 	}
 	a.Status = to
 	return a, ev, nil
+}
+
+// noticePeriod works out and checks the dates of a notice put up today (the
+// bureau's day): no start means today, no end means start + in.NoticeDays
+// (default DefaultNoticeDays). A notice cannot start before today: a
+// backdated notice would have run without the public seeing it, and could be
+// approved at once. The end may be the start (a 0-day notice, one day on
+// display) but not before it, and the period is at most a year.
+func noticePeriod(in StepInput, today time.Time) (start, end string, err error) {
+	day := today.Format(time.DateOnly)
+	if in.NoticeStart == "" {
+		in.NoticeStart = day
+	}
+	st, err := time.Parse(time.DateOnly, in.NoticeStart)
+	if err != nil {
+		return "", "", diming.Errorf(diming.EINVALID, "公示开始日期 %q 无效：应为 YYYY-MM-DD", "the notice start %q is invalid: give YYYY-MM-DD", truncateRunes(in.NoticeStart, 30))
+	}
+	start = st.Format(time.DateOnly)
+	if start < day {
+		return "", "", diming.Errorf(diming.EINVALID, "公示开始日期 %[1]s 早于今天（%[2]s）：公示不能倒签，最早自今天开始",
+			"the notice cannot start on %[1]s, before today (%[2]s): a notice cannot be backdated, it starts today at the earliest", start, day)
+	}
+	if in.NoticeEnd == "" {
+		days := in.NoticeDays
+		if days <= 0 {
+			days = DefaultNoticeDays
+		}
+		in.NoticeEnd = st.AddDate(0, 0, days).Format(time.DateOnly)
+	}
+	en, err := time.Parse(time.DateOnly, in.NoticeEnd)
+	if err != nil || en.Before(st) {
+		return "", "", diming.Errorf(diming.EINVALID, "公示起止日期应为 YYYY-MM-DD，且结束不早于开始", "notice start and end must be YYYY-MM-DD with the end not before the start")
+	}
+	if en.Sub(st) > 366*24*time.Hour {
+		return "", "", diming.Errorf(diming.EINVALID, "公示期不能超过一年", "a notice period cannot exceed a year")
+	}
+	return start, en.Format(time.DateOnly), nil
+}
+
+// NoticeRunning says whether a's public notice runs on today (the bureau's
+// day): it is on notice and start ≤ today ≤ end, both days included. Only a
+// running notice is shown to the public and takes comments; one yet to start
+// is not public yet, and an ended one waits for the approver's decision.
+func NoticeRunning(a Application, today time.Time) bool {
+	return CheckNoticeOpen(a, today) == nil
+}
+
+// CheckNoticeOpen says why the public cannot comment on a today: ENOTFOUND
+// when a is not on notice, ECONFLICT when its notice has not started or has
+// ended; nil while it runs.
+func CheckNoticeOpen(a Application, today time.Time) error {
+	if a.Status != StatusOnNotice {
+		return diming.Errorf(diming.ENOTFOUND, "没有编号为 %d 的公示", "no notice with id %d", a.ID)
+	}
+	day := today.Format(time.DateOnly)
+	switch {
+	case a.NoticeStart > day:
+		return diming.Errorf(diming.ECONFLICT, "“%[1]s”的公示自 %[2]s 开始，届时才能提交意见", "the notice of %[1]s starts on %[2]s: comments are taken from then", a.Name, a.NoticeStart)
+	case a.NoticeEnd < day:
+		return diming.Errorf(diming.ECONFLICT, "“%[1]s”的公示已于 %[2]s 结束，不再接受意见", "the notice of %[1]s ended on %[2]s: it takes no more comments", a.Name, a.NoticeEnd)
+	}
+	return nil
 }
 
 // PublicationOf is what publishing an approved application writes: the new

@@ -542,7 +542,9 @@ type noticeView struct {
 	Geometry     *geojson.Geometry `json:"geometry"`
 }
 
-// notices: GET /api/v1/notices (public): names on notice (公示).
+// notices: GET /api/v1/notices (public): names whose notice (公示) runs
+// today (start ≤ today ≤ end, the bureau's day); a notice yet to start and
+// one that has ended are not listed.
 func (s *Server) notices(w http.ResponseWriter, r *http.Request) error {
 	if _, err := queryParams(r); err != nil {
 		return err
@@ -555,8 +557,12 @@ func (s *Server) notices(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	today := time.Now().In(s.cfg.Location)
 	out := []noticeView{}
 	for _, a := range apps {
+		if !gazetteer.NoticeRunning(a, today) {
+			continue
+		}
 		c, _ := gazetteer.CategoryByCode(a.Category)
 		nv := noticeView{ID: a.ID, Kind: a.Kind, Name: a.Name, Romanization: a.Romanization, CategoryName: c.Name,
 			DivisionPath: nonNilStrings(m.Divisions.Path(a.DivisionCode)), NoticeStart: a.NoticeStart, NoticeEnd: a.NoticeEnd,
@@ -597,8 +603,13 @@ func (s *Server) comment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil && diming.Code(err) != diming.ENOTFOUND {
 		return err // the store is away: 503, not "no such notice"
 	}
-	if err != nil || a.Status != gazetteer.StatusOnNotice {
+	if err != nil {
 		return diming.Errorf(diming.ENOTFOUND, "没有编号为 %d 的公示", "no notice with id %d", id)
+	}
+	// Comments are taken while the notice runs: not before it starts, not
+	// after it ends.
+	if err := gazetteer.CheckNoticeOpen(a, now.In(s.cfg.Location)); err != nil {
+		return err
 	}
 	c, err := s.store.AddComment(r.Context(), gazetteer.Comment{ApplicationID: id, Author: in.Author, Text: in.Text})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -13,7 +14,7 @@ import (
 // FuzzDecodeJSON: any request body either decodes or gets an EINVALID error
 // with a message; oversized bodies give the size error; nothing panics.
 func FuzzDecodeJSON(f *testing.F) {
-	for _, s := range []string{`{"name":"测试路","version":1}`, `{`, `[]`, `null`, `{"name":1}`, `{"x":1}`, `{"name":"a"}{"name":"b"}`,
+	for _, s := range []string{`{"version":"1"}`, `{"version":1.5}`, `{"name":[]}`, `{"name":{}}`, `{"version":true}`, `{"version":99999999999999999999}`, `"x"`, `7`, `{"name":"测试路","version":1}`, `{`, `[]`, `null`, `{"name":1}`, `{"x":1}`, `{"name":"a"}{"name":"b"}`,
 		`{"name":"\u0000"}`, strings.Repeat("[", 1000), `{"version":1e999}`, "\xff\xfe"} {
 		f.Add(s)
 	}
@@ -36,8 +37,19 @@ func FuzzDecodeJSON(f *testing.F) {
 		if diming.Code(err) != diming.EINVALID {
 			t.Fatalf("%q: error code %s: %v", body, diming.Code(err), err)
 		}
-		if zh, en := diming.Messages(err); zh == "" || en == "" {
+		zh, en := diming.Messages(err)
+		if zh == "" || en == "" {
 			t.Fatalf("%q: an error without a message", body)
+		}
+		// The messages say what JSON wants, never a Go type (unless the
+		// body itself has the word, in an unknown field's name).
+		for _, w := range goTypeWords.FindAllString(zh+" "+en, -1) {
+			if !strings.Contains(body, w) {
+				t.Fatalf("%q: the message names a Go type (%s): %s / %s", body, w, zh, en)
+			}
 		}
 	})
 }
+
+// goTypeWords are Go type names and the decoder's own wording.
+var goTypeWords = regexp.MustCompile(`\b(u?int(8|16|32|64)?|float(32|64)|bool|struct|interface)\b|Go (struct|value)|json:|\[\]|map\[`)

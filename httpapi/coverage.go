@@ -5,7 +5,6 @@ import (
 	"math"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/paulmach/orb"
@@ -376,12 +375,14 @@ func (s *Server) lotterySiting(w http.ResponseWriter, r *http.Request) error {
 }
 
 // sitingInput is the siting request body; candidates as [lon, lat] pairs.
+// The distances are pointers: absent (or null) means the default (200 m),
+// an explicit 0 no such rule.
 type sitingInput struct {
 	Sites           int          `json:"sites"`
 	Minutes         float64      `json:"minutes"`
 	Speed           float64      `json:"speed"`
-	MinSpacingM     float64      `json:"min_spacing_m"`
-	SchoolDistanceM float64      `json:"school_distance_m"`
+	MinSpacingM     *float64     `json:"min_spacing_m"`
+	SchoolDistanceM *float64     `json:"school_distance_m"`
 	Candidates      [][2]float64 `json:"candidates"`
 	Township        string       `json:"township"`
 	IncludePlanned  bool         `json:"include_planned"`
@@ -403,8 +404,10 @@ func (in sitingInput) params() (coverage.SitingParams, error) {
 	for _, c := range in.Candidates {
 		p.Candidates = append(p.Candidates, orb.Point(c))
 	}
-	if in.MinSpacingM < 0 || in.SchoolDistanceM < 0 {
-		return p, diming.Errorf(diming.EINVALID, "间距不能为负数", "distances cannot be negative")
+	for _, d := range []*float64{in.MinSpacingM, in.SchoolDistanceM} {
+		if d != nil && *d < 0 {
+			return p, diming.Errorf(diming.EINVALID, "间距不能为负数", "distances cannot be negative")
+		}
 	}
 	return p, nil
 }
@@ -434,12 +437,7 @@ func (s *Server) createRun(w http.ResponseWriter, r *http.Request) error {
 		if len(in.Params) == 0 || string(in.Params) == "null" {
 			return nil
 		}
-		dec := json.NewDecoder(strings.NewReader(string(in.Params)))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(v); err != nil {
-			return diming.Errorf(diming.EINVALID, "params 无效：%s", "invalid params: %s", truncate(err.Error(), 200))
-		}
-		return nil
+		return decodeStrict(in.Params, v, "params")
 	}
 	var report any
 	switch in.Report {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"diming"
@@ -73,19 +74,44 @@ func writeErrorStatus(w http.ResponseWriter, r *http.Request, status int, err er
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	if status == http.StatusUnauthorized {
+		// The console's session cookie or an API token (RFC 6750).
+		w.Header().Set("WWW-Authenticate", `Bearer realm="diming"`)
+	}
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(body)
 }
 
+// prefersEnglish: ?lang=en, or an Accept-Language (RFC 9110) whose most
+// preferred language it names among Chinese and English is English: the
+// highest q wins, the first listed among equals, q=0 means "not this",
+// and a language that is neither (fr) does not count. No preference:
+// Chinese.
 func prefersEnglish(r *http.Request) bool {
-	al := strings.ToLower(r.Header.Get("Accept-Language"))
 	if r.URL.Query().Get("lang") == "en" {
 		return true
 	}
-	if i := strings.IndexAny(al, ",;"); i >= 0 {
-		al = al[:i]
+	bestQ, english := 0.0, false
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		tag = strings.ToLower(strings.TrimSpace(tag))
+		primary, _, _ := strings.Cut(tag, "-")
+		if primary != "en" && primary != "zh" {
+			continue
+		}
+		q := 1.0
+		if k, v, ok := strings.Cut(strings.TrimSpace(params), "="); ok && strings.TrimSpace(k) == "q" {
+			x, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil || x < 0 || x > 1 {
+				continue
+			}
+			q = x
+		}
+		if q > bestQ {
+			bestQ, english = q, primary == "en"
+		}
 	}
-	return strings.HasPrefix(strings.TrimSpace(al), "en")
+	return english
 }
 
 // writeJSON answers with v as JSON. Its error is for handlers to return: a

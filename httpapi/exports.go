@@ -2,16 +2,14 @@ package httpapi
 
 import (
 	"bytes"
-	"encoding/csv"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
-	"github.com/xuri/excelize/v2"
-
 	"diming"
 	"diming/gazetteer"
+	"diming/internal/tabular"
 	"diming/readmodel"
 )
 
@@ -32,7 +30,9 @@ type table struct {
 }
 
 // writeTable answers with the table as JSON, CSV (UTF-8 with a BOM, so Excel
-// opens it as Chinese) or .xlsx, as ?format= asks.
+// opens it as Chinese; cells that a spreadsheet would run as formulas are
+// escaped by tabular.SafeCell) or .xlsx (cells written as strings), as
+// ?format= asks.
 func writeTable(w http.ResponseWriter, format, filename string, t table, jsonBody any) error {
 	switch format {
 	case "", "json":
@@ -40,7 +40,7 @@ func writeTable(w http.ResponseWriter, format, filename string, t table, jsonBod
 	case "csv":
 		var b bytes.Buffer
 		b.WriteString("\ufeff")
-		cw := csv.NewWriter(&b)
+		cw := tabular.NewCSVWriter(&b)
 		_ = cw.Write(t.header)
 		_ = cw.WriteAll(t.rows)
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
@@ -48,28 +48,8 @@ func writeTable(w http.ResponseWriter, format, filename string, t table, jsonBod
 		_, _ = w.Write(b.Bytes()) // a client that went away is not an error of ours
 		return nil
 	case "xlsx":
-		f := excelize.NewFile()
-		defer f.Close()
-		sheet := t.title
-		if err := f.SetSheetName("Sheet1", sheet); err != nil {
-			return err
-		}
-		style, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-		for i, h := range t.header {
-			cell, _ := excelize.CoordinatesToCellName(i+1, 1)
-			_ = f.SetCellStr(sheet, cell, h)
-			_ = f.SetCellStyle(sheet, cell, cell, style)
-			col, _ := excelize.ColumnNumberToName(i + 1)
-			_ = f.SetColWidth(sheet, col, col, 18)
-		}
-		for r, row := range t.rows {
-			for c, v := range row {
-				cell, _ := excelize.CoordinatesToCellName(c+1, r+2)
-				_ = f.SetCellStr(sheet, cell, v)
-			}
-		}
 		var b bytes.Buffer
-		if err := f.Write(&b); err != nil {
+		if err := tabular.WriteXLSX(&b, tabular.Sheet{Name: t.title, Header: t.header, Rows: t.rows}); err != nil {
 			return fmt.Errorf("xlsx: %w", err)
 		}
 		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

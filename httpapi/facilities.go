@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"math"
 	"net/http"
@@ -214,31 +215,62 @@ func (s *Server) getFacility(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, geoJSONType, f)
 }
 
+// optional is a request field that may be absent, null or given. Absent
+// leaves the stored value as it is (PATCH); null is refused, since no
+// facility field can be null (an empty text is "", and a point is needed).
+type optional[T any] struct {
+	set, null bool
+	v         T
+}
+
+// UnmarshalJSON is called for null too, so null is told from absent. A
+// value of the wrong kind gives the decoder's type error, which names the
+// field.
+func (o *optional[T]) UnmarshalJSON(b []byte) error {
+	o.set = true
+	if string(b) == "null" {
+		o.null = true
+		return nil
+	}
+	return json.Unmarshal(b, &o.v)
+}
+
 // facilityInput is a facility as a request gives it; absent fields are
 // left as they are on PATCH.
 type facilityInput struct {
-	Code             *string  `json:"code"`
-	Name             *string  `json:"name"`
-	Category         *string  `json:"category"`
-	Lon              *float64 `json:"lon"`
-	Lat              *float64 `json:"lat"`
-	CRS              string   `json:"crs"`
-	Address          *string  `json:"address"`
-	FloorArea        *float64 `json:"floor_area"`
-	Beds             *int     `json:"beds"`
-	VolunteerStation *bool    `json:"volunteer_station"`
-	Comprehensive    *bool    `json:"comprehensive"`
-	Status           *string  `json:"status"`
-	OpenedOn         *string  `json:"opened_on"`
-	Note             *string  `json:"note"`
-	Version          int      `json:"version"`
-	Reason           string   `json:"reason"`
+	Code             optional[string]  `json:"code"`
+	Name             optional[string]  `json:"name"`
+	Category         optional[string]  `json:"category"`
+	Lon              optional[float64] `json:"lon"`
+	Lat              optional[float64] `json:"lat"`
+	CRS              string            `json:"crs"`
+	Address          optional[string]  `json:"address"`
+	FloorArea        optional[float64] `json:"floor_area"`
+	Beds             optional[int]     `json:"beds"`
+	VolunteerStation optional[bool]    `json:"volunteer_station"`
+	Comprehensive    optional[bool]    `json:"comprehensive"`
+	Status           optional[string]  `json:"status"`
+	OpenedOn         optional[string]  `json:"opened_on"`
+	Note             optional[string]  `json:"note"`
+	Version          int               `json:"version"`
+	Reason           string            `json:"reason"`
 }
 
 func (in facilityInput) apply(f *coverage.Facility) error {
-	set := func(dst *string, v *string) {
-		if v != nil {
-			*dst = *v
+	for _, n := range []struct {
+		name string
+		null bool
+	}{{"code", in.Code.null}, {"name", in.Name.null}, {"category", in.Category.null}, {"lon", in.Lon.null}, {"lat", in.Lat.null},
+		{"address", in.Address.null}, {"floor_area", in.FloorArea.null}, {"beds", in.Beds.null}, {"volunteer_station", in.VolunteerStation.null},
+		{"comprehensive", in.Comprehensive.null}, {"status", in.Status.null}, {"opened_on", in.OpenedOn.null}, {"note", in.Note.null}} {
+		if n.null {
+			return diming.Errorf(diming.EINVALID, "字段 %[1]q 不能为 null：要清空文本请给 \"\"，要保留原值请省略该字段",
+				"field %[1]q cannot be null: give \"\" to clear a text, or leave the field out to keep it", n.name)
+		}
+	}
+	set := func(dst *string, v optional[string]) {
+		if v.set {
+			*dst = v.v
 		}
 	}
 	set(&f.Code, in.Code)
@@ -247,26 +279,26 @@ func (in facilityInput) apply(f *coverage.Facility) error {
 	set(&f.Status, in.Status)
 	set(&f.OpenedOn, in.OpenedOn)
 	set(&f.Note, in.Note)
-	if in.Category != nil {
-		f.Category = coverage.Category(*in.Category)
+	if in.Category.set {
+		f.Category = coverage.Category(in.Category.v)
 	}
-	if in.FloorArea != nil {
-		f.FloorArea = *in.FloorArea
+	if in.FloorArea.set {
+		f.FloorArea = in.FloorArea.v
 	}
-	if in.Beds != nil {
-		f.Beds = *in.Beds
+	if in.Beds.set {
+		f.Beds = in.Beds.v
 	}
-	if in.VolunteerStation != nil {
-		f.VolunteerStation = *in.VolunteerStation
+	if in.VolunteerStation.set {
+		f.VolunteerStation = in.VolunteerStation.v
 	}
-	if in.Comprehensive != nil {
-		f.Comprehensive = *in.Comprehensive
+	if in.Comprehensive.set {
+		f.Comprehensive = in.Comprehensive.v
 	}
-	if (in.Lon == nil) != (in.Lat == nil) {
+	if in.Lon.set != in.Lat.set {
 		return diming.Errorf(diming.EINVALID, "lon 和 lat 须同时给出", "give lon and lat together")
 	}
-	if in.Lon != nil {
-		p, err := parsePoint(strconv.FormatFloat(*in.Lon, 'f', -1, 64), strconv.FormatFloat(*in.Lat, 'f', -1, 64), in.CRS, "lon/lat")
+	if in.Lon.set {
+		p, err := parsePoint(strconv.FormatFloat(in.Lon.v, 'f', -1, 64), strconv.FormatFloat(in.Lat.v, 'f', -1, 64), in.CRS, "lon/lat")
 		if err != nil {
 			return err
 		}
@@ -275,16 +307,31 @@ func (in facilityInput) apply(f *coverage.Facility) error {
 	return f.Validate()
 }
 
-// respondFacility refreshes the model and answers with the facility. The
-// write is committed: if the refresh fails (the database went away just
-// after), the answer is still the stored facility, and the periodic
-// refresh catches up, so a client does not retry a write that was done.
-func (s *Server) respondFacility(w http.ResponseWriter, r *http.Request, status int, fac coverage.Facility) error {
-	pf := coverage.PlacedFacility{Facility: fac}
-	m, err := s.model.Refresh(r.Context())
+// checkInDistrict refuses a facility outside the district's divisions, by
+// the read model's division index (see coverage.Facility.CheckInDistrict,
+// which accepts every point while no divisions are loaded).
+func (s *Server) checkInDistrict(f coverage.Facility) error {
+	m, err := s.currentModel()
 	if err != nil {
-		logger(r.Context()).Warn("read model refresh after a facility write failed; the write is committed", "err", err)
-		m = s.model.Load()
+		return err
+	}
+	return f.CheckInDistrict(m.Divisions)
+}
+
+// respondFacility answers with the facility, after refreshing the model
+// when refresh is set (after a write). The write is committed: if the
+// refresh fails (the database went away just after), the answer is still
+// the stored facility, and the periodic refresh catches up, so a client
+// does not retry a write that was done.
+func (s *Server) respondFacility(w http.ResponseWriter, r *http.Request, status int, fac coverage.Facility, refresh bool) error {
+	pf := coverage.PlacedFacility{Facility: fac}
+	m := s.model.Load()
+	if refresh {
+		var err error
+		if m, err = s.model.Refresh(r.Context()); err != nil {
+			logger(r.Context()).Warn("read model refresh after a facility write failed; the write is committed", "err", err)
+			m = s.model.Load()
+		}
 	}
 	var cm *coverage.Model
 	if m != nil && m.Coverage != nil {
@@ -303,7 +350,7 @@ func (s *Server) createFacility(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	if in.Name == nil || in.Category == nil || in.Lon == nil {
+	if !in.Name.set || !in.Category.set || !in.Lon.set {
 		return diming.Errorf(diming.EINVALID, "须给出 name、category 和 lon/lat", "name, category and lon/lat are required")
 	}
 	if err := checkReason(in.Reason); err != nil {
@@ -313,15 +360,21 @@ func (s *Server) createFacility(w http.ResponseWriter, r *http.Request) error {
 	if err := in.apply(&fac); err != nil {
 		return err
 	}
+	if err := s.checkInDistrict(fac); err != nil {
+		return err
+	}
 	ctx := diming.WithReason(r.Context(), in.Reason)
 	fac, err := s.store.PutFacility(ctx, u.Actor(), fac)
 	if err != nil {
 		return err
 	}
-	return s.respondFacility(w, r, http.StatusCreated, fac)
+	return s.respondFacility(w, r, http.StatusCreated, fac, true)
 }
 
 // patchFacility: PATCH /api/v1/facilities/{id} (planners), with version.
+// A PATCH that changes nothing (no field besides version, or every field
+// as stored) answers with the facility as it is: no new version, no audit
+// entry, no change for the caches; a stale version is still a conflict.
 func (s *Server) patchFacility(w http.ResponseWriter, r *http.Request) error {
 	u, _ := userOf(r.Context())
 	id, err := facilityID(r)
@@ -338,19 +391,32 @@ func (s *Server) patchFacility(w http.ResponseWriter, r *http.Request) error {
 	if err := checkReason(in.Reason); err != nil {
 		return err
 	}
-	fac, err := s.store.Facility(r.Context(), id)
+	stored, err := s.store.Facility(r.Context(), id)
 	if err != nil {
 		return err
 	}
+	fac := stored
 	if err := in.apply(&fac); err != nil {
 		return err
 	}
+	// Only a move is checked against the district: a facility stored
+	// before the check (or before the divisions) can still be edited or
+	// closed where it stands.
+	if fac.Point != stored.Point {
+		if err := s.checkInDistrict(fac); err != nil {
+			return err
+		}
+	}
+	if in.Version == stored.Version && coverage.SameFacility(stored, fac) {
+		return s.respondFacility(w, r, http.StatusOK, stored, false)
+	}
+	// A stale version goes to the store, which refuses it (409).
 	fac.Version = in.Version
 	ctx := diming.WithReason(r.Context(), in.Reason)
 	if fac, err = s.store.PutFacility(ctx, u.Actor(), fac); err != nil {
 		return err
 	}
-	return s.respondFacility(w, r, http.StatusOK, fac)
+	return s.respondFacility(w, r, http.StatusOK, fac, true)
 }
 
 // deleteFacility: DELETE /api/v1/facilities/{id}?version=N&reason= (planners).
@@ -417,18 +483,28 @@ func (s *Server) importFacilities(w http.ResponseWriter, r *http.Request) error 
 	if len(rows) == 0 {
 		return diming.Errorf(diming.EINVALID, "没有可导入的设施", "there are no facilities to import")
 	}
-	rejected := coverage.Rejected(rows)
-	if len(rejected) > 0 {
+	m, err := s.currentModel()
+	if err != nil {
+		return err
+	}
+	// A dry run counts what the import would do against the stored
+	// facilities; the import itself gets its counts from the store.
+	var existing []coverage.Facility
+	if dry {
+		if existing, err = s.store.Facilities(r.Context()); err != nil {
+			return err
+		}
+	}
+	plan := coverage.PlanFacilityImport(rows, existing, m.Divisions)
+	if rejected := plan.Rejected; len(rejected) > 0 {
 		return writeJSON(w, http.StatusBadRequest, "", map[string]any{"error": map[string]any{"code": diming.EINVALID,
 			"message":    strconv.Itoa(len(rejected)) + " 行有误，未写入任何数据",
 			"message_en": strconv.Itoa(len(rejected)) + " rows are invalid; nothing was written"}, "rejected": rejected})
 	}
-	fs := make([]coverage.Facility, len(rows))
-	for i, row := range rows {
-		fs[i] = row.Facility
-	}
+	fs := plan.Valid
 	if dry {
-		return writeJSON(w, http.StatusOK, "", map[string]any{"rows": len(fs), "written": false})
+		return writeJSON(w, http.StatusOK, "", map[string]any{"rows": len(fs), "created": plan.Added, "updated": plan.Updated,
+			"unchanged": plan.Unchanged, "written": false, "dry_run": true})
 	}
 	created, updated, err := s.store.ImportFacilities(diming.WithReason(r.Context(), q.Get("reason")), u.Actor(), fs)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -154,8 +155,35 @@ func securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// methodNotAllowed answers 405 for a route that exists with other methods.
-func methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+// headAsGet answers HEAD as GET without the body (net/http drops the body
+// of an answer to HEAD): every GET route takes HEAD, as load balancers
+// probing /healthz and clients checking a resource's headers expect.
+func (s *Server) headAsGet(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			g := *r
+			g.Method = http.MethodGet
+			r = &g
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// methodNotAllowed answers 405 with the methods the path does take in
+// Allow (RFC 9110 requires it).
+func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if s.router != nil && s.router.Match(chi.NewRouteContext(), m, r.URL.Path) {
+			allow = append(allow, m)
+			if m == http.MethodGet {
+				allow = append(allow, http.MethodHead)
+			}
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+	}
 	writeErrorStatus(w, r, http.StatusMethodNotAllowed, &diming.Error{Code: diming.EINVALID,
 		Message:   fmt.Sprintf("%s 不支持 %s 方法", r.URL.Path, r.Method),
 		MessageEN: fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path)})

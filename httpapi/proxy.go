@@ -81,6 +81,13 @@ func resolveClient(r *http.Request, trusted []netip.Prefix) client {
 	if r.TLS != nil {
 		c.scheme = "https"
 	}
+	if c.host == "" {
+		// HTTP/1.0 or an empty Host header: the address the request came
+		// in on, so that links still work.
+		if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+			c.host = la.String()
+		}
+	}
 	peer, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		peer = r.RemoteAddr

@@ -160,7 +160,7 @@ func New(cfg Config, store Store, model *readmodel.Holder, log *slog.Logger, pag
 
 	r := chi.NewRouter()
 	r.NotFound(notFound)
-	r.MethodNotAllowed(methodNotAllowed)
+	r.MethodNotAllowed(s.methodNotAllowed)
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
@@ -214,18 +214,23 @@ func New(cfg Config, store Store, model *readmodel.Holder, log *slog.Logger, pag
 		r.Get("/network/gaps", h(s.networkGaps))
 		r.Get("/nearest", h(s.nearest))
 		r.Get("/isochrone", h(s.isochrone))
-		r.Get("/indicators", h(s.indicators))
+		// Reports, indicators and saved runs are the planners' (they list
+		// household points with their residents and elderly); the public
+		// map draws the per-village values from the coverage tiles.
+		r.Get("/indicators", h(requireRole(s.indicators, auth.RolePlanner)))
 		r.Post("/coverage/lottery/siting", h(requireRole(s.lotterySiting, auth.RolePlanner)))
-		r.Get("/coverage/runs", h(s.listRuns))
-		r.Get("/coverage/runs/{id}", h(s.getRun))
+		r.Get("/coverage/runs", h(requireRole(s.listRuns, auth.RolePlanner)))
+		r.Get("/coverage/runs/{id}", h(requireRole(s.getRun, auth.RolePlanner)))
 		r.Post("/coverage/runs", h(requireRole(s.createRun, auth.RolePlanner)))
-		r.Get("/coverage/{report}", h(s.coverageReport))
+		r.Get("/coverage/{report}", h(requireRole(s.coverageReport, auth.RolePlanner)))
 	})
+	// Under /api, a wrong path is a JSON 404 too (not the pages' one).
+	r.HandleFunc("/api/*", notFound)
 	if pages != nil {
 		r.Mount("/", pages)
 	}
 	s.router = r
-	s.handler = s.observe(securityHeaders(s.cors(s.limitRate(r))))
+	s.handler = s.observe(securityHeaders(s.cors(s.limitRate(s.headAsGet(r)))))
 	return s
 }
 

@@ -80,10 +80,6 @@ func (s *Server) mountTiles(r chi.Router) {
 	r.Get("/tiles", h(tr.list))
 	r.Get("/tiles/{layer}.json", h(tr.tileJSON))
 	r.Get("/tiles/{layer}/{z}/{x}/{y}.mvt", h(tr.tile))
-	// HEAD: the same handlers; net/http sends the headers only.
-	r.Head("/tiles", h(tr.list))
-	r.Head("/tiles/{layer}.json", h(tr.tileJSON))
-	r.Head("/tiles/{layer}/{z}/{x}/{y}.mvt", h(tr.tile))
 	// Anything else under /tiles is a JSON 404 (not the page handler's text).
 	r.Get("/tiles/*", notFound)
 }

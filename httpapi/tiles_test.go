@@ -27,6 +27,7 @@ import (
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/maptile"
 
+	"diming/auth"
 	"diming/coverage"
 	"diming/demo"
 	"diming/geo"
@@ -400,9 +401,22 @@ func testTilePlannedVariant(t *testing.T, f *tileFixture) {
 		Aged60     struct{ Share float64 } `json:"aged_60"`
 		Facilities int
 	}
+	// The reports are the planners'.
+	hash, err := auth.HashPassword("a long enough password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := f.store.CreateUser(context.Background(), "test", auth.User{Name: "tile.planner", Role: auth.RolePlanner}, hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, hash, _ := auth.NewSecret(auth.TokenPrefix)
+	if _, err := f.store.CreateToken(context.Background(), "test", u.ID, hash, "", nil); err != nil {
+		t.Fatal(err)
+	}
 	report := func(path string, out any) {
 		t.Helper()
-		res, body := f.get(t, path, nil)
+		res, body := f.get(t, path, map[string]string{"Authorization": "Bearer " + secret})
 		if res.StatusCode != 200 || json.Unmarshal(body, out) != nil {
 			t.Fatalf("GET %s: %d %.300s", path, res.StatusCode, body)
 		}

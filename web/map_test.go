@@ -14,6 +14,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"diming/auth"
 	"diming/coverage"
 	"diming/httpapi"
 	"diming/readmodel"
@@ -41,7 +42,7 @@ func needMapLibre(t *testing.T) {
 // startMapService is startService with the coverage model as `diming serve`
 // builds it (facilities, households, the walking network), which the
 // facility and coverage layers of the map need.
-func startMapService(t *testing.T) string {
+func startMapService(t *testing.T) (base string, planner []string) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, t.TempDir())
@@ -60,11 +61,28 @@ func startMapService(t *testing.T) string {
 	if _, err := model.Refresh(ctx); err != nil {
 		t.Fatalf("build read model: %v", err)
 	}
+	// A planner, for the reports the map links to (they are the planners').
+	const name, password = "map.planner", "a long enough password"
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := st.CreateUser(ctx, "test", auth.User{Name: name, Role: auth.RolePlanner}, hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, tokenHash, err := auth.NewSecret(auth.TokenPrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateToken(ctx, "test", u.ID, tokenHash, "map test", nil); err != nil {
+		t.Fatal(err)
+	}
 	cfg := httpapi.DefaultConfig()
 	cfg.StoreKind = "sqlite"
 	srv := httptest.NewServer(httpapi.New(cfg, st, model, log, web.Handler()).Handler())
 	t.Cleanup(srv.Close)
-	return srv.URL
+	return srv.URL, []string{"PLANNER_NAME=" + name, "PLANNER_PASSWORD=" + password, "PLANNER_TOKEN=" + secret}
 }
 
 // The planners' map (/map, web/e2e/map.mjs) in headless Chromium on the
@@ -86,7 +104,7 @@ func TestMapPageInChromium(t *testing.T) {
 	}
 	needMapLibre(t)
 	node := needBrowser(t)
-	base := startMapService(t)
+	base, planner := startMapService(t)
 
 	res, err := http.Get(base + "/tiles")
 	if err != nil {
@@ -109,7 +127,7 @@ func TestMapPageInChromium(t *testing.T) {
 		}
 	}
 
-	rep, saw := runE2E(t, node, "map.mjs", base, 5*time.Minute)
+	rep, saw := runE2E(t, node, "map.mjs", base, 5*time.Minute, planner...)
 	for _, p := range []string{"/map", "/map.js", "/map.css", "/dom.js", "/vendor/maplibre/maplibre-gl.mjs", "/vendor/maplibre/maplibre-gl-worker.mjs",
 		"/vendor/maplibre/maplibre-gl.css", "/tiles", "/tiles/divisions-township.json", "/tiles/coverage-villages.json",
 		"/api/v1/divisions", "/api/v1/places/autocomplete", "/api/v1/places"} {

@@ -23,7 +23,20 @@ import (
 // getJSON fetches a public route and decodes its JSON answer into v.
 func getJSON(t *testing.T, base, path string, v any) int {
 	t.Helper()
-	res, err := http.Get(base + path)
+	return getJSONAs(t, "", base, path, v)
+}
+
+// getJSONAs is getJSON with a bearer token (none when empty).
+func getJSONAs(t *testing.T, token, base, path string, v any) int {
+	t.Helper()
+	req, err := http.NewRequest("GET", base+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +75,21 @@ const (
 )
 
 func TestCoverageReportsOnDemoData(t *testing.T) {
-	base := startServe(t, "--data-dir", t.TempDir())
+	data := []string{"--data-dir", t.TempDir()}
+	planner := addOfficial(t, data, "zhang.gui", "planner")
+	reviewer := addOfficial(t, data, "zhang.shen", "reviewer")
+	base := startServe(t, data...)
+
+	// The reports are the planners': the public and other officials are
+	// refused (the map's public tiles carry the per-village values).
+	for _, p := range []string{"/api/v1/coverage/eldercare", "/api/v1/coverage/lottery?format=geojson", "/api/v1/indicators?format=xlsx", "/api/v1/coverage/runs"} {
+		if code := getJSON(t, base, p, nil); code != 401 {
+			t.Errorf("%s without a login: %d, want 401", p, code)
+		}
+		if code := getJSONAs(t, reviewer, base, p, nil); code != 403 {
+			t.Errorf("%s as a reviewer: %d, want 403", p, code)
+		}
+	}
 
 	var ec struct {
 		LimitM     float64 `json:"limit_m"`
@@ -85,7 +112,7 @@ func TestCoverageReportsOnDemoData(t *testing.T) {
 		UncoveredPoints int   `json:"uncovered_points"`
 		DataVersion     int64 `json:"data_version"`
 	}
-	if code := getJSON(t, base, "/api/v1/coverage/eldercare", &ec); code != 200 {
+	if code := getJSONAs(t, planner, base, "/api/v1/coverage/eldercare", &ec); code != 200 {
 		t.Fatalf("eldercare: %d", code)
 	}
 	if ec.LimitM != 810 || ec.Facilities != 140 || ec.DataVersion == 0 {
@@ -130,7 +157,7 @@ func TestCoverageReportsOnDemoData(t *testing.T) {
 		Facilities int
 		Households count
 	}
-	getJSON(t, base, "/api/v1/coverage/eldercare?include_planned=true&uncovered_limit=0", &planned)
+	getJSONAs(t, planner, base, "/api/v1/coverage/eldercare?include_planned=true&uncovered_limit=0", &planned)
 	if planned.Facilities != 140+67 || planned.Households.Covered <= ec.Households.Covered {
 		t.Errorf("with the plan: %d facilities covering %d, before %d", planned.Facilities, planned.Households.Covered, ec.Households.Covered)
 	}
@@ -144,7 +171,7 @@ func TestCoverageReportsOnDemoData(t *testing.T) {
 		VillagesMet    count   `json:"villages_met"`
 		Under          []struct{ Code string }
 	}
-	getJSON(t, base, "/api/v1/coverage/facility-area", &fa)
+	getJSONAs(t, planner, base, "/api/v1/coverage/facility-area", &fa)
 	if fa.Households != demoHouseholds || fa.Facilities != 200 || fa.VolunteerShare != 0.75 {
 		t.Errorf("facility area: %+v", fa)
 	}
@@ -158,7 +185,7 @@ func TestCoverageReportsOnDemoData(t *testing.T) {
 		Met             bool
 		Residents       count
 	}
-	getJSON(t, base, "/api/v1/coverage/lottery", &lot)
+	getJSONAs(t, planner, base, "/api/v1/coverage/lottery", &lot)
 	if lot.Outlets != 307 || lot.Target != 350 || lot.Met || lot.Residents.Total != demoResidents {
 		t.Errorf("lottery: %+v", lot)
 	}
@@ -173,7 +200,7 @@ func TestCoverageReportsOnDemoData(t *testing.T) {
 		}
 		Unreachable int `json:"unreachable_villages"`
 	}
-	getJSON(t, base, "/api/v1/coverage/funeral", &fu)
+	getJSONAs(t, planner, base, "/api/v1/coverage/funeral", &fu)
 	if fu.Points != 5 || fu.Towns.Total != 26 || fu.Towns.Covered != 1 || len(fu.Villages) != 200 || fu.Unreachable != 0 {
 		t.Errorf("funeral: points %d, towns %+v, villages %d, unreachable %d", fu.Points, fu.Towns, len(fu.Villages), fu.Unreachable)
 	}
@@ -193,7 +220,7 @@ func TestCoverageReportsOnDemoData(t *testing.T) {
 			ByTownship []struct{ Code string } `json:"by_township"`
 		}
 	}
-	getJSON(t, base, "/api/v1/indicators", &ind)
+	getJSONAs(t, planner, base, "/api/v1/indicators", &ind)
 	ids := []int{}
 	for _, i := range ind.Indicators {
 		ids = append(ids, i.ID)
@@ -225,7 +252,7 @@ func TestCoverageReportsOnDemoData(t *testing.T) {
 
 	// The choropleth for the map.
 	var fc geojson.FeatureCollection
-	getJSON(t, base, "/api/v1/coverage/eldercare?format=geojson", &fc)
+	getJSONAs(t, planner, base, "/api/v1/coverage/eldercare?format=geojson", &fc)
 	if len(fc.Features) != 200 {
 		t.Fatalf("choropleth: %d features", len(fc.Features))
 	}
@@ -244,11 +271,11 @@ func TestCoverageReportsOnDemoData(t *testing.T) {
 		"/api/v1/isochrone?lon=120&lat=40", "/api/v1/nearest?lon=106.4&lat=29.6&k=0", "/api/v1/nearest?lon=106.4&lat=29.6&k=1000000",
 		"/api/v1/nearest?lon=106.4&lat=29.6&by=car", "/api/v1/nearest?lon=106.4&lat=29.6&category=bank", "/api/v1/nearest?lat=29.6",
 		"/api/v1/coverage/runs/abc", "/api/v1/facilities?category=x%27%3B--", "/api/v1/facilities?division=500106%27"} {
-		if code := getJSON(t, base, q, nil); code != 400 {
+		if code := getJSONAs(t, planner, base, q, nil); code != 400 {
 			t.Errorf("%s: %d, want 400", q, code)
 		}
 	}
-	if code := getJSON(t, base, "/api/v1/coverage/everything", nil); code != 404 {
+	if code := getJSONAs(t, planner, base, "/api/v1/coverage/everything", nil); code != 404 {
 		t.Errorf("unknown report: %d, want 404", code)
 	}
 }
@@ -355,7 +382,7 @@ func TestFacilitiesSitingAndRuns(t *testing.T) {
 		Facilities  int
 		DataVersion int64 `json:"data_version"`
 	}
-	getJSON(t, base, "/api/v1/coverage/eldercare", &before)
+	getJSONAs(t, planner.token, base, "/api/v1/coverage/eldercare", &before)
 
 	// A new community eldercare station: created by a planner, not by others.
 	station := map[string]any{"name": "新桥社区第二养老服务站", "category": "community_eldercare_station", "lon": 106.4, "lat": 29.58, "reason": "新建"}
@@ -375,7 +402,7 @@ func TestFacilitiesSitingAndRuns(t *testing.T) {
 		Facilities  int
 		DataVersion int64 `json:"data_version"`
 	}
-	getJSON(t, base, "/api/v1/coverage/eldercare", &after)
+	getJSONAs(t, planner.token, base, "/api/v1/coverage/eldercare", &after)
 	if after.Facilities != before.Facilities+1 || after.DataVersion <= before.DataVersion {
 		t.Errorf("the report did not see the new station: %+v then %+v", before, after)
 	}
@@ -470,12 +497,12 @@ func TestFacilitiesSitingAndRuns(t *testing.T) {
 			DivisionCode string `json:"division_code"`
 		}
 	}
-	getJSON(t, base, fmt.Sprintf("/api/v1/coverage/runs/%d", runID), &saved)
+	getJSONAs(t, planner.token, base, fmt.Sprintf("/api/v1/coverage/runs/%d", runID), &saved)
 	if saved.Report != "eldercare" || saved.Params.Minutes != 10 || len(saved.Units) != 200 {
 		t.Errorf("saved run: %s %+v %d units", saved.Report, saved.Params, len(saved.Units))
 	}
 	var runFC geojson.FeatureCollection
-	getJSON(t, base, fmt.Sprintf("/api/v1/coverage/runs/%d?format=geojson", runID), &runFC)
+	getJSONAs(t, planner.token, base, fmt.Sprintf("/api/v1/coverage/runs/%d?format=geojson", runID), &runFC)
 	if len(runFC.Features) < 200 {
 		t.Errorf("run as GeoJSON: %d features", len(runFC.Features))
 	}

@@ -113,7 +113,7 @@ type sentWrite struct {
 func streamFacility(w, n int) map[string]any {
 	code := fmt.Sprintf("KILL-%d-%04d", w, n)
 	body := map[string]any{"code": code, "name": fmt.Sprintf("断电测试服务中心%d-%d", w, n), "category": "community_service_facility",
-		"lon": 106.35 + 0.01*float64(w) + 0.00001*float64(n), "lat": 29.55 + 0.0001*float64(n),
+		"lon": 106.40 + 0.005*float64(w) + 0.000002*float64(n), "lat": 29.58 + 0.00001*float64(n), // inside the district
 		"floor_area": 100 + 0.25*float64(n), "volunteer_station": n%2 == 0, "address": fmt.Sprintf("沙坪坝区测试路 %d 号", 100*w+n),
 		"status": []string{"open", "planned"}[n%2], "opened_on": fmt.Sprintf("20%02d-0%d-1%d", 10+n%15, 1+n%9, n%10),
 		"note": fmt.Sprintf("第 %d 路写入的第 %d 条", w, n), "reason": "断电测试"}

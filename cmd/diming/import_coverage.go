@@ -142,18 +142,29 @@ func importCoverage(ctx context.Context, st *storeHandle, kind, file string, crs
 		if err != nil {
 			return sum, err
 		}
-		sum.Rows, sum.Rejected = len(rows), nonNil(coverage.Rejected(rows))
-		var fs []coverage.Facility
-		for _, r := range rows {
-			if r.Err == nil {
-				fs = append(fs, r.Facility)
-			}
+		// The rows are checked against the stored divisions (a point
+		// outside the district is refused, as places are) and, for the
+		// counts, the stored facilities: a dry run reports what the
+		// import would add, update and leave alone.
+		ds, err := st.Divisions(ctx, gazetteer.DivisionFilter{})
+		if err != nil {
+			return sum, err
 		}
+		existing, err := st.Facilities(ctx)
+		if err != nil {
+			return sum, err
+		}
+		plan := coverage.PlanFacilityImport(rows, existing, gazetteer.NewDivisionIndex(ds))
+		sum.Rows, sum.Rejected = len(rows), nonNil(plan.Rejected)
+		sum.Added, sum.Updated, sum.Unchanged = plan.Added, plan.Updated, plan.Unchanged
+		fs := plan.Valid
 		if opt.dryRun || (len(sum.Rejected) > 0 && !opt.skipInvalid) || len(fs) == 0 {
 			return sum, nil
 		}
 		attempted = true
+		// The store decides again in its transaction; its counts are the ones reported.
 		if sum.Added, sum.Updated, err = st.ImportFacilities(wctx, actor, fs); err != nil {
+			sum.Added, sum.Updated, sum.Unchanged = 0, 0, 0
 			return sum, err
 		}
 		sum.Unchanged = len(fs) - sum.Added - sum.Updated

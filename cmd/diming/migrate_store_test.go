@@ -259,6 +259,8 @@ func TestMigrateStoreToPostGIS(t *testing.T) {
 		markerPath,
 		facPath,
 		"/api/v1/facilities?status=all",
+	}
+	plannerPaths := []string{
 		"/api/v1/coverage/eldercare",
 		"/api/v1/coverage/facility-area",
 		"/api/v1/coverage/lottery",
@@ -276,6 +278,7 @@ func TestMigrateStoreToPostGIS(t *testing.T) {
 	}
 	before := readPilot(t, base, publicPaths, "", nil)
 	beforeOfficial := readPilot(t, base, officialPaths, reviewer.token, nil)
+	beforePlanner := readPilot(t, base, plannerPaths, planner.token, nil)
 	if _, raw := fetch(t, base, attPath, reviewer.token, nil); string(raw) != string(pdf) {
 		t.Fatalf("attachment before the move: %.100q", raw)
 	}
@@ -326,6 +329,7 @@ func TestMigrateStoreToPostGIS(t *testing.T) {
 	pgBase := startServe(t, "--database-url", target)
 	after := readPilot(t, pgBase, publicPaths, "", nil)
 	afterOfficial := readPilot(t, pgBase, officialPaths, reviewer.token, nil)
+	afterPlanner := readPilot(t, pgBase, plannerPaths, planner.token, nil)
 	for _, p := range publicPaths {
 		if d := jsonDiff(before[p], after[p], ""); len(d) > 0 {
 			t.Errorf("GET %s differs after the move (SQLite → PostGIS):\n%s", p, strings.Join(d, "\n"))
@@ -334,6 +338,11 @@ func TestMigrateStoreToPostGIS(t *testing.T) {
 	for _, p := range officialPaths {
 		if d := jsonDiff(beforeOfficial[p], afterOfficial[p], ""); len(d) > 0 {
 			t.Errorf("GET %s (reviewer) differs after the move (SQLite → PostGIS):\n%s", p, strings.Join(d, "\n"))
+		}
+	}
+	for _, p := range plannerPaths {
+		if d := jsonDiff(beforePlanner[p], afterPlanner[p], ""); len(d) > 0 {
+			t.Errorf("GET %s (planner) differs after the move (SQLite → PostGIS):\n%s", p, strings.Join(d, "\n"))
 		}
 	}
 	// Every token still logs in; so does the console session.

@@ -1,6 +1,6 @@
-// Command loadgen drives mixed public traffic (search, autocomplete,
-// reverse geocoding, vector tiles, coverage reports, nearest facility,
-// isochrones) against a running diming for a bounded time and reports
+// Command loadgen drives mixed traffic (the public's search, autocomplete,
+// reverse geocoding, vector tiles, nearest facility and isochrones, and a
+// planner's coverage reports) against a running diming for a bounded time and reports
 // throughput, latency percentiles and errors; with -o it writes the result
 // into docs/benchmarks.md between the load markers. `make load` starts a
 // server on the demo data and runs it for 60 s.
@@ -31,6 +31,12 @@ type request struct {
 	weight int
 	path   func(r *rand.Rand) string
 }
+
+// plannerKinds are a planner's requests (the coverage reports), sent with
+// the -token bearer token; the rest are the public's.
+var plannerKinds = map[string]bool{"coverage": true}
+
+var plannerToken string
 
 // anchors are points where people are (the service's own schools and
 // eldercare stations, fetched at the start); queries land within about
@@ -120,6 +126,7 @@ func main() {
 	dur := flag.Duration("duration", 60*time.Second, "how long to run")
 	conc := flag.Int("c", 32, "concurrent clients")
 	out := flag.String("o", "", "markdown file to write the result into (between the load markers)")
+	flag.StringVar(&plannerToken, "token", "", "a planner's bearer token for the coverage reports in the mix")
 	freePort := flag.Bool("free-port", false, "print a free TCP port of 127.0.0.1 and exit (for scripts/load.sh)")
 	flag.Parse()
 	if *freePort {
@@ -194,6 +201,9 @@ func run(base string, dur time.Duration, conc int) (*summary, error) {
 				path := m.path(r)
 				req, _ := http.NewRequestWithContext(ctx, "GET", base+path, nil)
 				req.Header.Set("Accept-Encoding", "gzip")
+				if plannerKinds[m.kind] {
+					req.Header.Set("Authorization", "Bearer "+plannerToken)
+				}
 				t0 := time.Now()
 				res, err := client.Do(req)
 				if err == nil {
@@ -253,7 +263,7 @@ func format(s *summary, dur time.Duration, conc int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Load (`make load`)\n\nWritten on %s (%s, %d cores): %d concurrent clients for %v against `diming serve` on the demo data\n",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.Version(), runtime.NumCPU(), conc, dur)
-	b.WriteString("(embedded store, no rate limit), a mix of public requests; the load generator shares the machine with the server.\n\n")
+	b.WriteString("(embedded store, no rate limit), a mix of public requests and a planner's coverage reports; the load generator shares the machine with the server.\n\n")
 	fmt.Fprintf(&b, "**%.0f requests/s**, %d requests, **%d errors** (%d transport, %d 5xx, %d 4xx), p50 %s, p99 %s.\n\n",
 		float64(s.total)/s.elapsed.Seconds(), s.total, s.errors+s.serverErrors+s.clientErrors, s.errors, s.serverErrors, s.clientErrors, ms(pct(s.all, 0.5)), ms(pct(s.all, 0.99)))
 	b.WriteString("| request | share | count | p50 | p99 |\n|---|---:|---:|---:|---:|\n")

@@ -2,6 +2,9 @@
 // table with a header row of known columns, and the top level of a GeoJSON
 // FeatureCollection. The errors are diming's, in Chinese and English, and
 // say which line or what is wrong.
+//
+// It also writes every CSV the service exports (CSVWriter), with cells a
+// spreadsheet would run as formulas escaped (SafeCell).
 package tabular
 
 import (

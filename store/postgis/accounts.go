@@ -103,7 +103,7 @@ func (s *Store) TokenByHash(ctx context.Context, tokenHash string, now time.Time
 		Scan(&t.ID, &t.UserID, &t.Label, &t.CreatedAt, &t.ExpiresAt, &t.RevokedAt)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		return t, diming.Errorf(diming.ENOTFOUND, "令牌无效", "unknown token")
+		return t, diming.Errorf(diming.ENOTFOUND, "没有这个令牌", "unknown token")
 	case err != nil:
 		return t, classify(err, "读取令牌", "read the token")
 	case t.RevokedAt != nil:

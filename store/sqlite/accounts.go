@@ -156,7 +156,7 @@ func (s *Store) TokenByHash(ctx context.Context, tokenHash string, now time.Time
 	err := s.db.QueryRowContext(ctx, "SELECT id, user_id, label, created_at, expires_at, revoked_at FROM api_tokens WHERE token_hash = ?", tokenHash).
 		Scan(&t.ID, &t.UserID, &t.Label, &created, &expires, &revoked)
 	if errors.Is(err, sql.ErrNoRows) {
-		return t, diming.Errorf(diming.ENOTFOUND, "令牌无效", "unknown token")
+		return t, diming.Errorf(diming.ENOTFOUND, "没有这个令牌", "unknown token")
 	}
 	if err != nil {
 		return t, classify(err, "读取令牌", "read the token")

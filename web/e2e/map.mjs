@@ -1,5 +1,8 @@
 // The planners' map (/map, 规划地图) in headless Chromium (MapLibre GL JS on
 // WebGL through SwiftShader):
+//   - the public (a fresh context) gets the map, and in place of the report links a
+//     note on logging in; the reports answer it 401. Then a planner logs in (the
+//     console's session cookie) and the rest runs as that planner;
 //   - the page loads MapLibre from this service (/vendor/maplibre/…), the map's
 //     `idle` event fires, and every tile layer's source is a vector-tile source;
 //   - vector tiles are requested (the .mvt responses are counted) and rendered:
@@ -80,8 +83,12 @@ async function shot(page, name) {
   screenshots.push(file);
   console.log('screenshot: ' + file);
 }
+// getJSON reads the API; the planners' routes (reports, indicators) with
+// the planner's token.
 async function getJSON(p) {
-  const res = await fetch(BASE + p, { headers: { Accept: 'application/json' } });
+  const headers = { Accept: 'application/json' };
+  if (/^\/api\/v1\/(coverage|indicators)/.test(p)) headers.Authorization = 'Bearer ' + process.env.PLANNER_TOKEN;
+  const res = await fetch(BASE + p, { headers });
   check(res.ok, `GET ${p}: ${res.status}`);
   return res.json();
 }
@@ -138,11 +145,33 @@ try {
   const villages = (await getJSON('/api/v1/divisions?level=village&parent=' + code)).features;
   check(villages.length > 0, `${TOWNSHIP} has no villages`);
 
+  log('the public sees the map but not the planners\' reports');
+  {
+    const anon = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 }, serviceWorkers: 'block' });
+    await anon.route(url => !isLocal(url.href), route => route.abort('blockedbyclient'));
+    const p = await anon.newPage();
+    p.setDefaultTimeout(STEP_MS);
+    await p.goto(BASE + '/map', { waitUntil: 'load' });
+    await p.locator('body[data-planner="0"]').waitFor({ state: 'attached' });
+    check(await p.locator('#reports-login').isVisible(), 'no note on logging in for the reports');
+    check(await p.locator('#reports-login a[href="/admin"]').count() === 1, 'the note does not link to the console');
+    check(!(await p.locator('.m-links').isVisible()), 'the report links show to the public');
+    const r = await p.request.get(BASE + '/api/v1/coverage/eldercare');
+    check(r.status() === 401, `an anonymous report request answered ${r.status()}, want 401`);
+    await anon.close();
+  }
+
+  log('a planner logs in (the console\'s session cookie)');
+  const login = await page.request.post(BASE + '/api/v1/login', { data: { name: process.env.PLANNER_NAME, password: process.env.PLANNER_PASSWORD } });
+  check(login.ok(), `login answered ${login.status()}`);
+
   log('the page loads and the map goes idle');
   const res = await page.goto(BASE + '/map', { waitUntil: 'load' });
   check(res.ok(), `GET /map answered ${res.status()}`);
   await page.locator('h1', { hasText: '沙坪坝区规划地图' }).waitFor();
   await page.locator('body[data-ready="1"]').waitFor({ state: 'attached' });
+  check(await page.locator('body[data-planner="1"]').count() === 1 && await page.locator('.m-links').isVisible() && !(await page.locator('#reports-login').isVisible()),
+    'a logged-in planner does not see the report links');
   const types = await page.evaluate(ids => ids.map(id => window.dimingMap.getSource(id).type), TILE_LAYERS);
   check(types.every(x => x === 'vector'), `source types: ${types.join(', ')}, want all vector`);
   check(await page.locator('#township option').count() === 27, 'the township filter does not list the 26 townships and 全区');

@@ -97,6 +97,7 @@ const I18N = {
     reportsTitle: '报告与导出',
     report_eldercare: '养老服务设施覆盖（JSON）', report_area: '社区综合服务设施面积（JSON）', report_lottery: '福利彩票网点覆盖（JSON）',
     report_funeral: '殡葬设施可达性（JSON）', report_indicators: '规划指标（JSON）', report_xlsx: '规划指标表（Excel .xlsx）',
+    reportsLogin: '报告与导出仅供规划人员使用，请先登录：', reportsLoginLink: '管理台登录',
     note: '所有数据来自本服务（矢量瓦片和接口），地图不加载任何外部底图。',
     loading: '正在加载地图…',
     ready: '地图已加载。点击地图上的区域或设施查看详情。',
@@ -164,6 +165,7 @@ const I18N = {
     reportsTitle: 'Reports and export',
     report_eldercare: 'Eldercare coverage (JSON)', report_area: 'Community service floor area (JSON)', report_lottery: 'Lottery outlet coverage (JSON)',
     report_funeral: 'Funeral service access (JSON)', report_indicators: 'Plan indicators (JSON)', report_xlsx: 'Plan indicators (Excel .xlsx)',
+    reportsLogin: 'Reports and exports are for planners; log in first:', reportsLoginLink: 'log in at the console',
     note: 'All data comes from this service (vector tiles and API); the map loads no outside basemap.',
     loading: 'Loading the map…',
     ready: 'The map is ready. Click an area or a facility for details.',
@@ -240,6 +242,17 @@ async function api(path, opts = {}) {
   }
   if (data === null || typeof data !== 'object') throw new APIError(res.status, t('badResponse'));
   return data;
+}
+// checkPlanner: the reports and the .xlsx export are the planners' (the
+// service answers others with 401 or 403), so for anyone else their links
+// give way to a note on where to log in. The map itself is public.
+async function checkPlanner() {
+  let role = '';
+  try { role = (await api('/api/v1/me')).user.role; } catch { /* not logged in */ }
+  const ok = role === 'planner' || role === 'admin';
+  document.body.dataset.planner = ok ? '1' : '0';
+  $('reports-login').hidden = ok;
+  document.querySelector('.m-links').hidden = !ok;
 }
 function showError(msg) {
   $('error').textContent = msg;
@@ -695,7 +708,7 @@ async function start() {
   applyLang();
   $('status').textContent = t('loading');
   maplibregl.setWorkerUrl(new URL('/vendor/maplibre/maplibre-gl-worker.mjs', location.href).href);
-  const [, towns] = await Promise.all([discoverTiles(), api('/api/v1/divisions?level=township').catch(e => { showError(e.message); return EMPTY; })]);
+  const [, towns] = await Promise.all([discoverTiles(), api('/api/v1/divisions?level=township').catch(e => { showError(e.message); return EMPTY; }), checkPlanner()]);
   townships = features(towns).sort((a, b) => a.properties.code.localeCompare(b.properties.code));
   renderTownshipSelect();
   let box = null;
