@@ -42,37 +42,29 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				writeError(w, r, diming.Errorf(diming.EUNAUTHORIZED, "Authorization 头应为 \"Bearer dmt_…\"", "the Authorization header must be \"Bearer dmt_…\""))
 				return
 			}
-			tok, err := s.store.TokenByHash(ctx, auth.HashSecret(secret), now)
+			u, err := s.tokenUser(ctx, auth.HashSecret(secret), now)
 			if err != nil {
-				writeError(w, r, unauthorized(err))
-				return
-			}
-			u, err := s.store.UserByID(ctx, tok.UserID)
-			if err != nil || u.Disabled {
-				writeError(w, r, diming.Errorf(diming.EUNAUTHORIZED, "令牌所属账号不可用", "the token's account is not available"))
+				writeError(w, r, err)
 				return
 			}
 			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, ctxUser{}, principal{user: u})))
 			return
 		}
 		if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
-			sess, err := s.store.SessionByHash(ctx, auth.HashSecret(c.Value), now)
+			u, csrfHash, err := s.sessionUser(ctx, auth.HashSecret(c.Value), now)
 			if err == nil {
-				u, err := s.store.UserByID(ctx, sess.UserID)
-				if err == nil && !u.Disabled {
-					if unsafeMethod(r.Method) && !auth.SameSecret(r.Header.Get("X-CSRF-Token"), sess.CSRFHash) {
-						if r.URL.Path == "/api/v1/login" {
-							// Logging in again needs no session: a browser that lost
-							// its CSRF token must not be locked out until the cookie expires.
-							next.ServeHTTP(w, r)
-							return
-						}
-						writeError(w, r, diming.Errorf(diming.EFORBIDDEN, "缺少或错误的 CSRF 令牌（X-CSRF-Token）", "missing or wrong CSRF token (X-CSRF-Token)"))
+				if unsafeMethod(r.Method) && !auth.SameSecret(r.Header.Get("X-CSRF-Token"), csrfHash) {
+					if r.URL.Path == "/api/v1/login" {
+						// Logging in again needs no session: a browser that lost
+						// its CSRF token must not be locked out until the cookie expires.
+						next.ServeHTTP(w, r)
 						return
 					}
-					next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, ctxUser{}, principal{user: u, viaCookie: true})))
+					writeError(w, r, diming.Errorf(diming.EFORBIDDEN, "缺少或错误的 CSRF 令牌（X-CSRF-Token）", "missing or wrong CSRF token (X-CSRF-Token)"))
 					return
 				}
+				next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, ctxUser{}, principal{user: u, viaCookie: true})))
+				return
 			} else if diming.Code(err) == diming.EUNAVAILABLE {
 				writeError(w, r, err)
 				return
@@ -80,6 +72,115 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// tokenUser is the account of a bearer token (its hash): from the store,
+// or, while the store cannot be reached, from the last time the token was
+// checked if that was within authFallback (see authCache).
+func (s *Server) tokenUser(ctx context.Context, hash string, now time.Time) (auth.User, error) {
+	key := "t:" + hash
+	tok, err := s.store.TokenByHash(ctx, hash, now)
+	if err != nil {
+		if diming.Code(err) == diming.EUNAVAILABLE {
+			if e, ok := s.auths.get(key, now); ok {
+				return e.user, nil
+			}
+			return auth.User{}, err
+		}
+		s.auths.drop(key)
+		return auth.User{}, unauthorized(err)
+	}
+	u, err := s.store.UserByID(ctx, tok.UserID)
+	if err != nil && diming.Code(err) == diming.EUNAVAILABLE {
+		if e, ok := s.auths.get(key, now); ok {
+			return e.user, nil
+		}
+		return auth.User{}, err
+	}
+	if err != nil || u.Disabled {
+		s.auths.drop(key)
+		return auth.User{}, diming.Errorf(diming.EUNAUTHORIZED, "令牌所属账号不可用", "the token's account is not available")
+	}
+	var expires time.Time
+	if tok.ExpiresAt != nil {
+		expires = *tok.ExpiresAt
+	}
+	s.auths.put(key, authEntry{user: u, seen: now, expires: expires})
+	return u, nil
+}
+
+// sessionUser is the account and CSRF hash of a console session (its
+// hash), with the same fallback as tokenUser. An unknown or expired
+// session is ENOTFOUND: the caller is anonymous.
+func (s *Server) sessionUser(ctx context.Context, hash string, now time.Time) (auth.User, string, error) {
+	key := "s:" + hash
+	sess, err := s.store.SessionByHash(ctx, hash, now)
+	if err == nil {
+		var u auth.User
+		if u, err = s.store.UserByID(ctx, sess.UserID); err == nil && !u.Disabled {
+			s.auths.put(key, authEntry{user: u, csrfHash: sess.CSRFHash, seen: now, expires: sess.ExpiresAt})
+			return u, sess.CSRFHash, nil
+		}
+		if err == nil {
+			err = diming.Errorf(diming.ENOTFOUND, "账号已停用", "the account is disabled")
+		}
+	}
+	if diming.Code(err) == diming.EUNAVAILABLE {
+		if e, ok := s.auths.get(key, now); ok {
+			return e.user, e.csrfHash, nil
+		}
+		return auth.User{}, "", err
+	}
+	s.auths.drop(key)
+	return auth.User{}, "", err
+}
+
+// authFallback is how long a token or session checked against the store
+// stays good while the store cannot be reached: officials keep reading
+// through a short database outage (writes fail anyway). A token revoked
+// just before the outage is honoured at most this long.
+const authFallback = 5 * time.Minute
+
+// authCache remembers the last successful check of each token and session
+// (by hash), for authFallback. It is only read when the store is down.
+type authCache struct {
+	mu sync.Mutex
+	m  map[string]authEntry
+}
+
+type authEntry struct {
+	user     auth.User
+	csrfHash string
+	seen     time.Time
+	expires  time.Time // zero: none
+}
+
+// authCacheMax bounds the cache; when full it starts again.
+const authCacheMax = 10_000
+
+func (c *authCache) put(key string, e authEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= authCacheMax {
+		c.m = map[string]authEntry{}
+	}
+	c.m[key] = e
+}
+
+func (c *authCache) get(key string, now time.Time) (authEntry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[key]
+	if !ok || now.Sub(e.seen) > authFallback || (!e.expires.IsZero() && !now.Before(e.expires)) {
+		return authEntry{}, false
+	}
+	return e, true
+}
+
+func (c *authCache) drop(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, key)
 }
 
 func unauthorized(err error) error {
@@ -227,7 +328,9 @@ var dummyHash, _ = auth.HashPassword("no such account: constant-time filler")
 // logout: POST /api/v1/logout ends the session.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	if c, err := r.Cookie(SessionCookie); err == nil {
-		if err := s.store.DeleteSession(r.Context(), auth.HashSecret(c.Value)); err != nil {
+		hash := auth.HashSecret(c.Value)
+		s.auths.drop("s:" + hash)
+		if err := s.store.DeleteSession(r.Context(), hash); err != nil {
 			return err
 		}
 	}

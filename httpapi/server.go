@@ -100,6 +100,8 @@ type Server struct {
 	store    Store
 	model    *readmodel.Holder
 	throttle *loginThrottle
+	// auths lets checked tokens and sessions through a store outage.
+	auths authCache
 	// commentLimit bounds public comments per address (10 per 10 minutes).
 	commentLimit *loginThrottle
 	log          *slog.Logger
