@@ -7,6 +7,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"diming/geo"
+	"diming/internal/unionfind"
 )
 
 // Gaps: where the walking network is broken.
@@ -65,17 +66,7 @@ func (g *WalkingGraph) Gaps(maxDist float64, limit int) GapReport {
 	// The search is in projected metres, where a district's distances are
 	// within 0.1 % of geodesic ones; a little slack keeps gaps at the edge.
 	r := maxDist * 1.01
-	parent := make([]int32, g.comps.Count)
-	for i := range parent {
-		parent[i] = int32(i)
-	}
-	find := func(c int32) int32 {
-		for parent[c] != c {
-			parent[c] = parent[parent[c]]
-			c = parent[c]
-		}
-		return c
-	}
+	parts := unionfind.New(g.comps.Count)
 	var all []Gap
 	for n := range int32(len(g.nodes)) {
 		if g.adjStart[n+1]-g.adjStart[n] != 1 || g.adjNode[g.adjStart[n]] == n {
@@ -97,22 +88,14 @@ func (g *WalkingGraph) Gaps(maxDist float64, limit int) GapReport {
 		if best < 0 {
 			continue
 		}
-		a, b := g.pts[best], g.pts[best+1]
-		to := orb.Point{a[0] + bestT*(b[0]-a[0]), a[1] + bestT*(b[1]-a[1])}
-		switch bestT {
-		case 0:
-			to = a
-		case 1:
-			to = b
-		}
+		to := g.onSegment(best, bestT)
 		d := geo.Distance(g.nodes[n], to)
 		if d > maxDist {
 			continue
 		}
 		other := g.comp[g.edges[g.vertEd[best]].From]
 		all = append(all, Gap{Node: n, From: g.nodes[n], To: to, DistanceM: d, FromComponent: int(own), ToComponent: int(other)})
-		if x, y := find(own), find(other); x != y {
-			parent[x] = y
+		if parts.Union(own, other) {
 			rep.ComponentsIfClosed--
 		}
 	}

@@ -13,6 +13,7 @@ import (
 
 	"diming"
 	"diming/geo"
+	"diming/internal/unionfind"
 )
 
 // DefaultMergeTolerance is the distance in metres under which line ends
@@ -177,17 +178,8 @@ func NewWalkingGraph(segs []RoadSegment, opt GraphOptions) (*WalkingGraph, error
 
 	// Pass 2: nodes closer than the tolerance become one (union-find, the
 	// lowest candidate id is the root and gives the node's position).
-	parent := make([]int32, len(cands))
-	for i := range parent {
-		parent[i] = int32(i)
-	}
-	find := func(x int32) int32 {
-		for parent[x] != x {
-			parent[x] = parent[parent[x]]
-			x = parent[x]
-		}
-		return x
-	}
+	sets := unionfind.New(len(cands))
+	find := sets.Find
 	if tol > 0 {
 		cells := make(map[[2]int64][]int32)
 		cellOf := func(q orb.Point) [2]int64 {
@@ -204,7 +196,7 @@ func NewWalkingGraph(segs []RoadSegment, opt GraphOptions) (*WalkingGraph, error
 						if geo.Distance(cands[i].p, cands[o].p) < tol {
 							ra, rb := find(int32(i)), find(o)
 							if ra != rb {
-								parent[max(ra, rb)] = min(ra, rb)
+								sets[max(ra, rb)] = min(ra, rb)
 							}
 						}
 					}
@@ -567,17 +559,23 @@ func (g *WalkingGraph) Snap(p orb.Point) (Snap, bool) {
 		return Snap{}, false
 	}
 	_, t := segmentDist2(q, g.xy[best], g.xy[best+1])
-	a, b := g.pts[best], g.pts[best+1]
-	at := orb.Point{a[0] + t*(b[0]-a[0]), a[1] + t*(b[1]-a[1])}
-	switch t {
-	case 0:
-		at = a
-	case 1:
-		at = b
-	}
-	along := g.cum[best] + geo.Distance(a, at)
+	at := g.onSegment(best, t)
+	along := g.cum[best] + geo.Distance(g.pts[best], at)
 	along = min(max(along, g.cum[best]), g.cum[best+1])
 	return Snap{Edge: g.vertEd[best], Along: along, Offset: geo.Distance(p, at), Point: at}, true
+}
+
+// onSegment is the point at position t (0…1, from segmentDist2) along the
+// segment from vertex v to v+1, in lon/lat; exactly a vertex at 0 and 1.
+func (g *WalkingGraph) onSegment(v int32, t float64) orb.Point {
+	a, b := g.pts[v], g.pts[v+1]
+	switch t {
+	case 0:
+		return a
+	case 1:
+		return b
+	}
+	return orb.Point{a[0] + t*(b[0]-a[0]), a[1] + t*(b[1]-a[1])}
 }
 
 // nearestSegment returns the first vertex of the segment nearest to q

@@ -11,6 +11,7 @@ import (
 
 	"diming/coverage"
 	"diming/gazetteer"
+	"diming/internal/unionfind"
 )
 
 // Roads returns a synthetic walking network over the district: a jittered
@@ -304,37 +305,6 @@ func (l *lattice) linkNodes() {
 	}
 }
 
-// unionFind over node ids.
-type unionFind []int32
-
-func newUnionFind(n int) unionFind {
-	u := make(unionFind, n)
-	for i := range u {
-		u[i] = int32(i)
-	}
-	return u
-}
-
-func (u unionFind) find(x int32) int32 {
-	for u[x] != x {
-		u[x] = u[u[x]]
-		x = u[x]
-	}
-	return x
-}
-
-func (u unionFind) union(a, b int32) bool {
-	ra, rb := u.find(a), u.find(b)
-	if ra == rb {
-		return false
-	}
-	if ra < rb {
-		ra, rb = rb, ra
-	}
-	u[ra] = rb
-	return true
-}
-
 // connect joins the pieces the outline cut off (where the district is
 // narrow or concave) to the rest with footways: for each piece, the
 // shortest link to another piece that stays inside the district and
@@ -349,14 +319,14 @@ func (l *lattice) connect() {
 		grid.add(k, l.nodes[e.a], l.nodes[e.b])
 	}
 	for round := 0; round < 50; round++ {
-		uf := newUnionFind(len(l.nodes))
+		uf := unionfind.New(len(l.nodes))
 		for _, e := range l.edges {
-			uf.union(e.a, e.b)
+			uf.Union(e.a, e.b)
 		}
 		members := map[int32][]int32{}
 		for n := range l.nodes {
 			if used[n] {
-				r := uf.find(int32(n))
+				r := uf.Find(int32(n))
 				members[r] = append(members[r], int32(n))
 			}
 		}
@@ -374,13 +344,13 @@ func (l *lattice) connect() {
 		sort.Slice(roots, func(a, b int) bool { return roots[a] < roots[b] })
 		progress := false
 		for _, r := range roots {
-			if r == main || uf.find(r) != r {
+			if r == main || uf.Find(r) != r {
 				continue
 			}
 			if a, b, ok := l.bestLink(members[r], uf, r, used, grid); ok {
 				grid.add(len(l.edges), l.nodes[a], l.nodes[b])
 				l.edges = append(l.edges, latEdge{a: a, b: b, factor: 1, connector: true})
-				uf.union(a, b)
+				uf.Union(a, b)
 				progress = true
 			}
 		}
@@ -389,13 +359,13 @@ func (l *lattice) connect() {
 		}
 	}
 	// Keep the largest piece only.
-	uf := newUnionFind(len(l.nodes))
+	uf := unionfind.New(len(l.nodes))
 	for _, e := range l.edges {
-		uf.union(e.a, e.b)
+		uf.Union(e.a, e.b)
 	}
 	size := map[int32]int{}
 	for _, e := range l.edges {
-		size[uf.find(e.a)]++
+		size[uf.Find(e.a)]++
 	}
 	var main int32 = -1
 	for r, n := range size {
@@ -405,7 +375,7 @@ func (l *lattice) connect() {
 	}
 	kept := l.edges[:0]
 	for _, e := range l.edges {
-		if uf.find(e.a) == main {
+		if uf.Find(e.a) == main {
 			kept = append(kept, e)
 		}
 	}
@@ -413,7 +383,7 @@ func (l *lattice) connect() {
 }
 
 // bestLink finds the shortest clear link from a piece to a node of another.
-func (l *lattice) bestLink(piece []int32, uf unionFind, root int32, used []bool, grid *segGrid) (int32, int32, bool) {
+func (l *lattice) bestLink(piece []int32, uf unionfind.Sets, root int32, used []bool, grid *segGrid) (int32, int32, bool) {
 	type cand struct {
 		a, b int32
 		d    float64
@@ -422,7 +392,7 @@ func (l *lattice) bestLink(piece []int32, uf unionFind, root int32, used []bool,
 	for _, a := range piece {
 		pa := l.nodes[a]
 		for b, pb := range l.nodes {
-			if !used[b] || uf.find(int32(b)) == root {
+			if !used[b] || uf.Find(int32(b)) == root {
 				continue
 			}
 			if d := math.Hypot(pa[0]-pb[0], pa[1]-pb[1]); d < 2000 {
@@ -709,11 +679,11 @@ func (l *lattice) thin() *roadNet {
 		pj := l.edges[order[j]].trunk > 0 || l.edges[order[j]].connector
 		return pi && !pj
 	})
-	uf := newUnionFind(len(l.nodes))
+	uf := unionfind.New(len(l.nodes))
 	keep := make([]bool, len(l.edges))
 	for _, k := range order {
 		e := l.edges[k]
-		tree := uf.union(e.a, e.b)
+		tree := uf.Union(e.a, e.b)
 		drop := map[int]float64{3: 0.06, 2: 0.10, 1: 0.22}[e.factor]
 		keep[k] = tree || e.trunk > 0 || e.connector || r.Float64() >= drop
 	}
