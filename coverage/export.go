@@ -105,6 +105,15 @@ func (r *IndicatorReport) WriteXLSX(w io.Writer) error {
 	note := []string{"数据版本 data version", strconv.FormatInt(r.DataVersion, 10), "计算时间 computed at", r.ComputedAt.Format("2006-01-02 15:04:05Z")}
 	th, trows := r.TownshipTable()
 	return tabular.WriteXLSX(w,
-		tabular.Sheet{Name: "指标", Note: note, Header: h, Rows: rows, ColWidth: 20},
-		tabular.Sheet{Name: "分街镇", Header: th, Rows: trows, TextColumns: []int{0}, ColWidth: 20})
+		tabular.Sheet{Name: "指标", Note: note, Header: h, Rows: rows, NumberColumns: []int{0, 3, 6, 7, 8}, ColWidth: 20},
+		tabular.Sheet{Name: "分街镇", Header: th, Rows: trows, NumberColumns: numberColumns(2, len(th)), ColWidth: 20})
+}
+
+// numberColumns lists the columns from…to−1.
+func numberColumns(from, to int) []int {
+	var out []int
+	for c := from; c < to; c++ {
+		out = append(out, c)
+	}
+	return out
 }

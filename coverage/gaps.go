@@ -19,8 +19,8 @@ import (
 // of a part of the network it is not connected to; the nearest point of
 // that other part is where the road should probably meet it. GIS staff fix
 // the data or raise the merge tolerance (--network-tolerance) with the
-// list in hand; ComponentsIfClosed says what closing every listed gap
-// would do to the number of connected parts.
+// list in hand; ComponentsIfClosed says what closing every gap found (all
+// Total of them, listed or not) would do to the number of connected parts.
 
 // Gap is a dead end near a part of the network it is not connected to.
 type Gap struct {

@@ -170,7 +170,8 @@ func CheckNoticeOpen(a Application, today time.Time) error {
 	day := today.Format(time.DateOnly)
 	switch {
 	case a.NoticeStart > day:
-		return diming.Errorf(diming.ECONFLICT, "“%[1]s”的公示自 %[2]s 开始，届时才能提交意见", "the notice of %[1]s starts on %[2]s: comments are taken from then", a.Name, a.NoticeStart)
+		// Not public yet: as if it did not exist (its name is not told).
+		return diming.Errorf(diming.ENOTFOUND, "没有编号为 %d 的公示", "no notice with id %d", a.ID)
 	case a.NoticeEnd < day:
 		return diming.Errorf(diming.ECONFLICT, "“%[1]s”的公示已于 %[2]s 结束，不再接受意见", "the notice of %[1]s ended on %[2]s: it takes no more comments", a.Name, a.NoticeEnd)
 	}

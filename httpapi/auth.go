@@ -42,7 +42,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				writeError(w, r, diming.Errorf(diming.EUNAUTHORIZED, "Authorization 头应为 \"Bearer dmt_…\"", "the Authorization header must be \"Bearer dmt_…\""))
 				return
 			}
-			u, err := s.tokenUser(ctx, auth.HashSecret(secret), now)
+			u, err := s.tokenUser(ctx, auth.HashSecret(secret), now, !unsafeMethod(r.Method))
 			if err != nil {
 				writeError(w, r, err)
 				return
@@ -51,7 +51,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
-			u, csrfHash, err := s.sessionUser(ctx, auth.HashSecret(c.Value), now)
+			u, csrfHash, err := s.sessionUser(ctx, auth.HashSecret(c.Value), now, !unsafeMethod(r.Method))
 			if err == nil {
 				if unsafeMethod(r.Method) && !auth.SameSecret(r.Header.Get("X-CSRF-Token"), csrfHash) {
 					if r.URL.Path == "/api/v1/login" {
@@ -75,31 +75,31 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 }
 
 // tokenUser is the account of a bearer token (its hash): from the store,
-// or, while the store cannot be reached, from the last time the token was
-// checked if that was within authFallback (see authCache).
-func (s *Server) tokenUser(ctx context.Context, hash string, now time.Time) (auth.User, error) {
+// or, for a read (safe) while the store is down, from the last time the
+// token was checked if that was within authFallback (see authCache).
+func (s *Server) tokenUser(ctx context.Context, hash string, now time.Time, read bool) (auth.User, error) {
 	key := "t:" + hash
 	tok, err := s.store.TokenByHash(ctx, hash, now)
+	var u auth.User
+	if err == nil {
+		u, err = s.store.UserByID(ctx, tok.UserID)
+		if err == nil && u.Disabled {
+			err = diming.Errorf(diming.ENOTFOUND, "账号已停用", "the account is disabled")
+		}
+		if err != nil && diming.Code(err) != diming.EUNAVAILABLE {
+			s.auths.drop(key)
+			return auth.User{}, diming.Errorf(diming.EUNAUTHORIZED, "令牌所属账号不可用", "the token's account is not available")
+		}
+	}
 	if err != nil {
 		if diming.Code(err) == diming.EUNAVAILABLE {
-			if e, ok := s.auths.get(key, now); ok {
+			if e, ok := s.fallback(ctx, key, now, read); ok {
 				return e.user, nil
 			}
 			return auth.User{}, err
 		}
 		s.auths.drop(key)
 		return auth.User{}, unauthorized(err)
-	}
-	u, err := s.store.UserByID(ctx, tok.UserID)
-	if err != nil && diming.Code(err) == diming.EUNAVAILABLE {
-		if e, ok := s.auths.get(key, now); ok {
-			return e.user, nil
-		}
-		return auth.User{}, err
-	}
-	if err != nil || u.Disabled {
-		s.auths.drop(key)
-		return auth.User{}, diming.Errorf(diming.EUNAUTHORIZED, "令牌所属账号不可用", "the token's account is not available")
 	}
 	var expires time.Time
 	if tok.ExpiresAt != nil {
@@ -112,7 +112,7 @@ func (s *Server) tokenUser(ctx context.Context, hash string, now time.Time) (aut
 // sessionUser is the account and CSRF hash of a console session (its
 // hash), with the same fallback as tokenUser. An unknown or expired
 // session is ENOTFOUND: the caller is anonymous.
-func (s *Server) sessionUser(ctx context.Context, hash string, now time.Time) (auth.User, string, error) {
+func (s *Server) sessionUser(ctx context.Context, hash string, now time.Time, read bool) (auth.User, string, error) {
 	key := "s:" + hash
 	sess, err := s.store.SessionByHash(ctx, hash, now)
 	if err == nil {
@@ -126,7 +126,7 @@ func (s *Server) sessionUser(ctx context.Context, hash string, now time.Time) (a
 		}
 	}
 	if diming.Code(err) == diming.EUNAVAILABLE {
-		if e, ok := s.auths.get(key, now); ok {
+		if e, ok := s.fallback(ctx, key, now, read); ok {
 			return e.user, e.csrfHash, nil
 		}
 		return auth.User{}, "", err
@@ -135,10 +135,32 @@ func (s *Server) sessionUser(ctx context.Context, hash string, now time.Time) (a
 	return auth.User{}, "", err
 }
 
+// fallback is the cached check of key, for a read only, and only when the
+// store is down (a ping fails too), not after one failed query while it
+// is up (a full connection pool, a timeout): there the caller gets the 503.
+func (s *Server) fallback(ctx context.Context, key string, now time.Time, read bool) (authEntry, bool) {
+	if !read {
+		return authEntry{}, false
+	}
+	e, ok := s.auths.get(key, now)
+	if !ok {
+		return authEntry{}, false
+	}
+	pctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	err := s.store.Ping(pctx)
+	s.noteStoreHealth(now, err)
+	if err == nil {
+		return authEntry{}, false
+	}
+	return e, true
+}
+
 // authFallback is how long a token or session checked against the store
-// stays good while the store cannot be reached: officials keep reading
-// through a short database outage (writes fail anyway). A token revoked
-// just before the outage is honoured at most this long.
+// stays good for reading while the store is down: officials keep reading
+// through a short database outage (writes never use it). A token revoked
+// from the command line just before an outage is honoured for reading
+// that long at most.
 const authFallback = 5 * time.Minute
 
 // authCache remembers the last successful check of each token and session
@@ -153,16 +175,33 @@ type authEntry struct {
 	csrfHash string
 	seen     time.Time
 	expires  time.Time // zero: none
+	// gone marks a logged-out session: not honoured, and not put back by
+	// a request that checked it just before the logout.
+	gone bool
 }
 
-// authCacheMax bounds the cache; when full it starts again.
+// authCacheMax bounds the cache: when full, stale entries go first, and if
+// that frees nothing it starts again.
 const authCacheMax = 10_000
 
 func (c *authCache) put(key string, e authEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= authCacheMax {
+	if c.m == nil {
 		c.m = map[string]authEntry{}
+	}
+	if old, ok := c.m[key]; ok && old.gone && e.seen.Sub(old.seen) <= authFallback {
+		return
+	}
+	if _, ok := c.m[key]; !ok && len(c.m) >= authCacheMax {
+		for k, old := range c.m {
+			if e.seen.Sub(old.seen) > authFallback || (!old.expires.IsZero() && !e.seen.Before(old.expires)) {
+				delete(c.m, k)
+			}
+		}
+		if len(c.m) >= authCacheMax {
+			c.m = map[string]authEntry{}
+		}
 	}
 	c.m[key] = e
 }
@@ -171,7 +210,7 @@ func (c *authCache) get(key string, now time.Time) (authEntry, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[key]
-	if !ok || now.Sub(e.seen) > authFallback || (!e.expires.IsZero() && !now.Before(e.expires)) {
+	if !ok || e.gone || now.Sub(e.seen) > authFallback || (!e.expires.IsZero() && !now.Before(e.expires)) {
 		return authEntry{}, false
 	}
 	return e, true
@@ -181,6 +220,16 @@ func (c *authCache) drop(key string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.m, key)
+}
+
+// logout marks key as logged out (see authEntry.gone).
+func (c *authCache) logout(key string, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]authEntry{}
+	}
+	c.m[key] = authEntry{gone: true, seen: now}
 }
 
 func unauthorized(err error) error {
@@ -329,7 +378,7 @@ var dummyHash, _ = auth.HashPassword("no such account: constant-time filler")
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	if c, err := r.Cookie(SessionCookie); err == nil {
 		hash := auth.HashSecret(c.Value)
-		s.auths.drop("s:" + hash)
+		s.auths.logout("s:"+hash, time.Now())
 		if err := s.store.DeleteSession(r.Context(), hash); err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -34,10 +35,30 @@ func TestAuthCacheFallback(t *testing.T) {
 	if _, ok := c.get("t:never", t0); ok {
 		t.Error("an unknown token was honoured")
 	}
-	for i := range authCacheMax + 1 {
-		c.put(string(rune(i)), authEntry{seen: t0})
+	// A logout is not undone by a request that checked the session just
+	// before it.
+	c.logout("s:b", t0.Add(10*time.Second))
+	c.put("s:b", authEntry{user: u, seen: t0.Add(11 * time.Second)})
+	if _, ok := c.get("s:b", t0.Add(12*time.Second)); ok {
+		t.Error("a logged-out session came back")
 	}
-	if len(c.m) > authCacheMax {
-		t.Errorf("the cache holds %d entries, more than %d", len(c.m), authCacheMax)
+	// Full: stale entries go first, fresh ones stay.
+	c = authCache{}
+	for i := range authCacheMax {
+		seen := t0
+		if i%2 == 0 {
+			seen = t0.Add(-2 * authFallback)
+		}
+		c.put(fmt.Sprint("k", i), authEntry{user: u, seen: seen})
+	}
+	c.put("new", authEntry{user: u, seen: t0})
+	if len(c.m) != authCacheMax/2+1 {
+		t.Errorf("after a put into a full cache: %d entries, want the %d fresh ones and the new one", len(c.m), authCacheMax/2)
+	}
+	if _, ok := c.get("k1", t0); !ok {
+		t.Error("a fresh entry was evicted")
+	}
+	if _, ok := c.get("new", t0); !ok {
+		t.Error("the new entry is missing")
 	}
 }

@@ -245,7 +245,7 @@ func readReportParams(r *http.Request, def coverage.Walk, extra ...string) (repo
 	return p, nil
 }
 
-// coverageReport: GET /api/v1/coverage/{report} (public), report one of
+// coverageReport: GET /api/v1/coverage/{report} (planners), report one of
 // eldercare, facility-area, lottery, funeral; ?format=geojson gives the
 // village-level units as a choropleth with the report's values.
 func (s *Server) coverageReport(w http.ResponseWriter, r *http.Request) error {
@@ -314,7 +314,7 @@ func choropleth(m *readmodel.Model, report any) *geojson.FeatureCollection {
 	return fc
 }
 
-// indicators: GET /api/v1/indicators?include_planned=&minutes=&speed=&format=json|csv|xlsx (public).
+// indicators: GET /api/v1/indicators?include_planned=&minutes=&speed=&format=json|csv|xlsx (planners).
 func (s *Server) indicators(w http.ResponseWriter, r *http.Request) error {
 	q, err := queryParams(r, "include_planned", "minutes", "speed", "format")
 	if err != nil {
@@ -491,7 +491,7 @@ func (s *Server) createRun(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusCreated, "", run)
 }
 
-// listRuns: GET /api/v1/coverage/runs?report=&limit= (public).
+// listRuns: GET /api/v1/coverage/runs?report=&limit= (planners).
 func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) error {
 	q, err := queryParams(r, "report", "limit")
 	if err != nil {
@@ -516,7 +516,7 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, "", map[string]any{"runs": runs})
 }
 
-// getRun: GET /api/v1/coverage/runs/{id}[?format=geojson] (public): a saved
+// getRun: GET /api/v1/coverage/runs/{id}[?format=geojson] (planners): a saved
 // run with its units (and as GeoJSON, the unit polygons and points).
 func (s *Server) getRun(w http.ResponseWriter, r *http.Request) error {
 	q, err := queryParams(r, "format")

@@ -31,8 +31,8 @@ type table struct {
 
 // writeTable answers with the table as JSON, CSV (UTF-8 with a BOM, so Excel
 // opens it as Chinese; cells that a spreadsheet would run as formulas are
-// escaped by tabular.SafeCell) or .xlsx (cells written as strings), as
-// ?format= asks.
+// escaped by tabular.SafeCell) or .xlsx (the id column a number, every
+// other cell text), as ?format= asks.
 func writeTable(w http.ResponseWriter, format, filename string, t table, jsonBody any) error {
 	switch format {
 	case "", "json":
@@ -49,7 +49,7 @@ func writeTable(w http.ResponseWriter, format, filename string, t table, jsonBod
 		return nil
 	case "xlsx":
 		var b bytes.Buffer
-		if err := tabular.WriteXLSX(&b, tabular.Sheet{Name: t.title, Header: t.header, Rows: t.rows}); err != nil {
+		if err := tabular.WriteXLSX(&b, tabular.Sheet{Name: t.title, Header: t.header, Rows: t.rows, NumberColumns: []int{0}}); err != nil {
 			return fmt.Errorf("xlsx: %w", err)
 		}
 		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

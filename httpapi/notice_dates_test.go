@@ -304,21 +304,28 @@ func TestOnlyRunningNoticesAreListedAndTakeComments(t *testing.T) {
 
 		comment := map[string]any{"author": "居民", "text": "赞成"}
 		e.must(201, "", "POST", fmt.Sprintf("/api/v1/notices/%d/comments", runID), comment)
+		// An ended notice says so (409); one not public yet is not there
+		// (404), so its name is not told.
 		for _, tc := range []struct {
-			id   int64
-			date string
-		}{{endedID, a.NoticeEnd}, {upID, tomorrow}} {
+			id     int64
+			status int
+			code   string
+			says   string
+		}{{endedID, http.StatusConflict, "conflict", a.NoticeEnd}, {upID, http.StatusNotFound, "not_found", fmt.Sprint(upID)}} {
 			before, err := e.st.Comments(ctx, tc.id)
 			if err != nil {
 				t.Fatal(err)
 			}
 			audits := e.auditCount()
 			code, raw := e.call("", "POST", fmt.Sprintf("/api/v1/notices/%d/comments", tc.id), comment)
-			if code != http.StatusConflict {
-				t.Fatalf("comment on notice %d outside its period: %d, want 409: %s", tc.id, code, raw)
+			if code != tc.status {
+				t.Fatalf("comment on notice %d outside its period: %d, want %d: %s", tc.id, code, tc.status, raw)
 			}
-			if zh, en := e.errorOf(raw, "conflict"); !strings.Contains(zh, tc.date) || !strings.Contains(en, tc.date) {
-				t.Errorf("the message does not name %s: %s / %s", tc.date, zh, en)
+			if zh, en := e.errorOf(raw, tc.code); !strings.Contains(zh, tc.says) || !strings.Contains(en, tc.says) {
+				t.Errorf("the message does not name %s: %s / %s", tc.says, zh, en)
+			}
+			if tc.id == upID && strings.Contains(string(raw), "青杠坡路") {
+				t.Errorf("a notice not public yet told its name: %s", raw)
 			}
 			after, err := e.st.Comments(ctx, tc.id)
 			if err != nil {

@@ -103,8 +103,12 @@ func resolveClient(r *http.Request, trusted []netip.Prefix) client {
 		hops = append(hops, strings.Split(v, ",")...)
 	}
 	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
+		hop := strings.TrimSpace(hops[i])
+		if hop == "" {
+			continue // "a, , b" or a trailing comma
+		}
+		a, ok := parseHop(hop)
+		if !ok {
 			break // garbage: the last good hop (a trusted proxy) stands
 		}
 		c.ip = a.Unmap().String()
@@ -119,6 +123,24 @@ func resolveClient(r *http.Request, trusted []netip.Prefix) client {
 		c.host = h
 	}
 	return c
+}
+
+// parseHop reads one X-Forwarded-For entry: an address, or as some load
+// balancers write it, with a port ("203.0.113.7:5678", "[2001:db8::7]:443")
+// or in brackets ("[2001:db8::7]").
+func parseHop(hop string) (netip.Addr, bool) {
+	if a, err := netip.ParseAddr(hop); err == nil {
+		return a, true
+	}
+	if ap, err := netip.ParseAddrPort(hop); err == nil {
+		return ap.Addr(), true
+	}
+	if strings.HasPrefix(hop, "[") && strings.HasSuffix(hop, "]") {
+		if a, err := netip.ParseAddr(hop[1 : len(hop)-1]); err == nil {
+			return a, true
+		}
+	}
+	return netip.Addr{}, false
 }
 
 func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {

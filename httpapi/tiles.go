@@ -278,7 +278,7 @@ func (tr *tileRoutes) tile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	etag := tiles.ETag(l, l.Version(m), z, x, y)
+	etag := tiles.ETag(l, l.Version(m), l.Config(m), z, x, y)
 	hdr := w.Header()
 	hdr.Set("Cache-Control", tileCacheControl)
 	hdr.Set("Vary", "Accept-Encoding")

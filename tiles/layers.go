@@ -1,8 +1,10 @@
 package tiles
 
 import (
+	"fmt"
 	"hash/fnv"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -174,6 +176,21 @@ func (l Layer) Features(m *readmodel.Model) ([]Feature, error) { return l.featur
 
 // Version is the layer's data version in m.
 func (l Layer) Version(m *readmodel.Model) int64 { return m.MarkOf(l.Entities...) }
+
+// Config is what a layer's tiles depend on besides its data: for the
+// layers computed on the walking network, the graph's merge tolerance (a
+// restart with another --network-tolerance changes them under the same
+// data version). Empty for the others.
+func (l Layer) Config(m *readmodel.Model) string {
+	if !slices.Contains(l.Entities, coverage.EntityRoads) || m == nil || m.Coverage == nil || m.Coverage.Graph == nil {
+		return ""
+	}
+	tol, join := m.Coverage.Graph.MergeTolerance()
+	if join {
+		return fmt.Sprintf("n%gj", tol)
+	}
+	return fmt.Sprintf("n%g", tol)
+}
 
 func codeID(code string) uint64 {
 	v, _ := strconv.ParseUint(code, 10, 64)

@@ -13,7 +13,7 @@ import (
 
 // Revision is the pipeline's revision; it is part of every ETag, so a
 // change to how tiles are drawn makes clients fetch them again.
-const Revision = 1
+const Revision = 2
 
 // DefaultCacheBytes bounds the tile cache when Options does not.
 const DefaultCacheBytes = 128 << 20
@@ -124,11 +124,15 @@ func (t *Tiler) Index(m *readmodel.Model, l Layer) (*Index, error) {
 	return b.ix, nil
 }
 
-// ETag returns the entity tag of a tile of the layer in m without
-// rendering it: the layer and its variant (Key), its data version, z/x/y
-// and the pipeline's Revision.
-func ETag(l Layer, version int64, z, x, y int) string {
-	return fmt.Sprintf(`"%s.v%d.%d-%d-%d.r%d"`, l.Key(), version, z, x, y, Revision)
+// ETag returns the entity tag of a tile of the layer without rendering
+// it: the layer and its variant (Key), its data version, its
+// configuration (Layer.Config; may be empty), z/x/y and the pipeline's
+// Revision.
+func ETag(l Layer, version int64, config string, z, x, y int) string {
+	if config != "" {
+		config = "." + config
+	}
+	return fmt.Sprintf(`"%s.v%d%s.%d-%d-%d.r%d"`, l.Key(), version, config, z, x, y, Revision)
 }
 
 // GzipETag is the entity tag of the gzip encoding of the tile tagged etag.
@@ -187,7 +191,7 @@ func (t *Tiler) TileOf(m *readmodel.Model, l Layer, z, x, y int) (*Tile, error) 
 	}
 	t.repaired.Add(int64(st.Repaired))
 	t.dropped.Add(int64(st.Dropped))
-	tile := &Tile{Layer: l.ID, Variant: l.Variant, Version: v, Z: z, X: x, Y: y, Data: data, ETag: ETag(l, v, z, x, y), Stats: st, key: k}
+	tile := &Tile{Layer: l.ID, Variant: l.Variant, Version: v, Z: z, X: x, Y: y, Data: data, ETag: ETag(l, v, l.Config(m), z, x, y), Stats: st, key: k}
 	if len(data) > 0 {
 		if tile.Gzip, err = t.gzip(data); err != nil {
 			return nil, err

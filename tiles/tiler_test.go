@@ -20,11 +20,15 @@ import (
 
 func TestETagAndMatches(t *testing.T) {
 	l, _ := tiles.LayerByID("places")
-	etag := tiles.ETag(l, 42, 14, 13160, 6781)
-	if etag != `"places.v42.14-13160-6781.r1"` {
+	etag := tiles.ETag(l, 42, "", 14, 13160, 6781)
+	if etag != `"places.v42.14-13160-6781.r2"` {
 		t.Fatalf("etag %s", etag)
 	}
-	if gz := tiles.GzipETag(etag); gz != `"places.v42.14-13160-6781.r1-gz"` {
+	cov, _ := tiles.LayerByID("coverage-villages")
+	if e := tiles.ETag(cov, 42, "n0.5j", 14, 13160, 6781); e != `"coverage-villages.v42.n0.5j.14-13160-6781.r2"` {
+		t.Errorf("etag with a configuration: %s", e)
+	}
+	if gz := tiles.GzipETag(etag); gz != `"places.v42.14-13160-6781.r2-gz"` {
 		t.Fatalf("gzip etag %s", gz)
 	}
 	for inm, want := range map[string]bool{

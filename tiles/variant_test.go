@@ -81,7 +81,7 @@ func TestPlannedVariantFeatures(t *testing.T) {
 	if plain.Key() != "coverage-villages" || planned.Key() != "coverage-villages+planned" || planned.ID != plain.ID {
 		t.Fatalf("keys %q %q", plain.Key(), planned.Key())
 	}
-	if tiles.ETag(plain, 7, 14, 1, 2) == tiles.ETag(planned, 7, 14, 1, 2) {
+	if tiles.ETag(plain, 7, "", 14, 1, 2) == tiles.ETag(planned, 7, "", 14, 1, 2) {
 		t.Error("the variants share an ETag")
 	}
 	for _, l := range tiles.Layers() {
@@ -212,7 +212,7 @@ func TestPlannedVariantTilesAndCache(t *testing.T) {
 	if a.ETag == b.ETag || a.Variant.IncludePlanned || !b.Variant.IncludePlanned || a.Version != b.Version {
 		t.Errorf("tiles %q (%+v) and %q (%+v)", a.ETag, a.Variant, b.ETag, b.Variant)
 	}
-	if a.ETag != tiles.ETag(plain, a.Version, int(tl.Z), int(tl.X), int(tl.Y)) || b.ETag != tiles.ETag(planned, b.Version, int(tl.Z), int(tl.X), int(tl.Y)) {
+	if a.ETag != tiles.ETag(plain, a.Version, plain.Config(m), int(tl.Z), int(tl.X), int(tl.Y)) || b.ETag != tiles.ETag(planned, b.Version, planned.Config(m), int(tl.Z), int(tl.X), int(tl.Y)) {
 		t.Errorf("ETags %s %s", a.ETag, b.ETag)
 	}
 	if string(a.Data) == string(b.Data) {

@@ -16,17 +16,19 @@ type Sheet struct {
 	Note   []string
 	Header []string
 	Rows   [][]string
-	// TextColumns (0-based) stay text even when a cell looks like a number:
-	// division codes, ids with leading zeros.
-	TextColumns []int
+	// NumberColumns (0-based) hold numbers: there a cell that is a plain
+	// number is written as one. Every other cell, and every cell of other
+	// columns (codes, names, free text that happens to be "007"), is text.
+	NumberColumns []int
 	// ColWidth is the width of every column in characters (default 18).
 	ColWidth float64
 }
 
-// WriteXLSX writes the sheets as an .xlsx workbook. A cell that is a plain
-// number (as SafeCell means it: -3.5, 307, 1e-3) is written as a number, and
-// a percentage (75.00%) as the fraction with a percent format, so planners
-// can sum and chart them; every other cell is text (never a formula).
+// WriteXLSX writes the sheets as an .xlsx workbook. In a sheet's
+// NumberColumns a cell that is a plain number (as SafeCell means it: -3.5,
+// 307, 1e-3) is written as a number, and a percentage (75.00%) as the
+// fraction with a percent format, so planners can sum and chart them;
+// every other cell is text (never a formula). Note rows are text.
 func WriteXLSX(w io.Writer, sheets ...Sheet) error {
 	f := excelize.NewFile()
 	defer f.Close()
@@ -46,9 +48,9 @@ func WriteXLSX(w io.Writer, sheets ...Sheet) error {
 		} else if _, err := f.NewSheet(sh.Name); err != nil {
 			return fmt.Errorf("xlsx sheet %q: %w", sh.Name, err)
 		}
-		text := map[int]bool{}
-		for _, c := range sh.TextColumns {
-			text[c] = true
+		numeric := map[int]bool{}
+		for _, c := range sh.NumberColumns {
+			numeric[c] = true
 		}
 		width := sh.ColWidth
 		if width <= 0 {
@@ -76,7 +78,7 @@ func WriteXLSX(w io.Writer, sheets ...Sheet) error {
 		}
 		if sh.Note != nil {
 			for c, v := range sh.Note {
-				if err := put(c, row, v, false); err != nil {
+				if err := put(c, row, v, true); err != nil {
 					return err
 				}
 			}
@@ -92,7 +94,7 @@ func WriteXLSX(w io.Writer, sheets ...Sheet) error {
 		}
 		for r, rec := range sh.Rows {
 			for c, v := range rec {
-				if err := put(c, row+1+r, v, text[c]); err != nil {
+				if err := put(c, row+1+r, v, !numeric[c]); err != nil {
 					return err
 				}
 			}

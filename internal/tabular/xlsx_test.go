@@ -17,9 +17,9 @@ func TestWriteXLSX(t *testing.T) {
 		Header: []string{"代码", "名称", "现值", "比例", "说明"},
 		Rows: [][]string{
 			{"500106001000", "小龙坎街道", "307", "75.00%", "=HYPERLINK(\"http://evil.example\")"},
-			{"500106002000", "沙坪坝街道", "-3.5", "100.00%", "≥ 350"},
+			{"500106002000", "007", "-3.5", "100.00%", "≥ 350"},
 		},
-		TextColumns: []int{0},
+		NumberColumns: []int{2, 3},
 	}, Sheet{Name: "第二页", Header: []string{"a"}, Rows: [][]string{{"1"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +44,7 @@ func TestWriteXLSX(t *testing.T) {
 		cell, value string
 		number      bool
 	}{
-		{"B1", "1772", true},
+		{"B1", "1772", false},
 		{"A3", "代码", false},
 		{"A4", "500106001000", false},
 		{"B4", "小龙坎街道", false},
@@ -53,6 +53,7 @@ func TestWriteXLSX(t *testing.T) {
 		{"C5", "-3.5", true},
 		{"D5", "1", true},
 		{"E5", "≥ 350", false},
+		{"B5", "007", false},
 		{"E4", "=HYPERLINK(\"http://evil.example\")", false},
 	} {
 		v, ty := raw(c.cell)
