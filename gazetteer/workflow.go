@@ -161,8 +161,8 @@ func NoticeRunning(a Application, today time.Time) bool {
 }
 
 // CheckNoticeOpen says why the public cannot comment on a today: ENOTFOUND
-// when a is not on notice, ECONFLICT when its notice has not started or has
-// ended; nil while it runs.
+// when a is not on notice or its notice has not started (not public yet),
+// ECONFLICT when it has ended; nil while it runs.
 func CheckNoticeOpen(a Application, today time.Time) error {
 	if a.Status != StatusOnNotice {
 		return diming.Errorf(diming.ENOTFOUND, "没有编号为 %d 的公示", "no notice with id %d", a.ID)
