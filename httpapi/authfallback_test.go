@@ -15,7 +15,6 @@ import (
 	"diming"
 	"diming/auth"
 	"diming/httpapi"
-	"diming/internal/storetest"
 	"diming/readmodel"
 	"diming/store/sqlite"
 )
@@ -64,17 +63,7 @@ func (d *downStore) Ping(ctx context.Context) error {
 // after a revocation, a disabled account or a logout seen while it was up.
 func TestAuthFallbackDuringOutage(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.PutDivisions(ctx, "test", storetest.Fixtures()); err != nil {
-		t.Fatal(err)
-	}
+	st := fixtureStore(t)
 	ds := &downStore{Store: st}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	model := readmodel.NewHolder(ds, log)

@@ -46,19 +46,29 @@ type fixture struct {
 	model *readmodel.Holder
 }
 
-func newFixture(t *testing.T, opts ...func(*httpapi.Config)) *fixture {
+// fixtureStore is a migrated SQLite store holding the fixture divisions,
+// closed when the test ends.
+func fixtureStore(t *testing.T) *sqlite.Store {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { st.Close() })
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.PutDivisions(ctx, "test", storetest.Fixtures()); err != nil {
 		t.Fatal(err)
 	}
+	return st
+}
+
+func newFixture(t *testing.T, opts ...func(*httpapi.Config)) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	st := fixtureStore(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	model := readmodel.NewHolder(st, log)
 	if _, err := model.Refresh(ctx); err != nil {
@@ -70,7 +80,7 @@ func newFixture(t *testing.T, opts ...func(*httpapi.Config)) *fixture {
 		o(&cfg)
 	}
 	srv := httptest.NewServer(httpapi.New(cfg, st, model, log, nil).Handler())
-	t.Cleanup(func() { srv.Close(); st.Close() })
+	t.Cleanup(srv.Close)
 	return &fixture{srv: srv, store: st, model: model}
 }
 
