@@ -11,6 +11,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"diming"
+	"diming/app"
 	"diming/coverage"
 	"diming/readmodel"
 )
@@ -480,11 +481,8 @@ func (s *Server) createRun(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	run, err := coverage.NewRun(report, m.Divisions)
+	run, _, err := app.SaveRun(r.Context(), s.store, u.Actor(), report, m.Divisions)
 	if err != nil {
-		return err
-	}
-	if run, err = s.store.SaveRun(r.Context(), u.Actor(), run); err != nil {
 		return err
 	}
 	run.Units, run.Points = nil, nil

@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"diming"
+	"diming/app"
 	"diming/coverage"
 	"diming/geo"
 	"diming/readmodel"
@@ -304,37 +305,25 @@ func (in facilityInput) apply(f *coverage.Facility) error {
 		}
 		f.Point = p
 	}
-	return f.Validate()
+	return nil
 }
 
-// checkInDistrict refuses a facility outside the district's divisions, by
-// the read model's division index (see coverage.Facility.CheckInDistrict,
-// which accepts every point while no divisions are loaded).
-func (s *Server) checkInDistrict(f coverage.Facility) error {
-	m, err := s.currentModel()
-	if err != nil {
-		return err
+// facilityUseCases are the facility use cases on the server's store,
+// publishing to its read model.
+func (s *Server) facilityUseCases() app.Facilities {
+	uc := app.Facilities{Store: s.store, Log: s.log}
+	if s.model != nil {
+		uc.Publisher = s.model
 	}
-	return f.CheckInDistrict(m.Divisions)
+	return uc
 }
 
-// respondFacility answers with the facility, after refreshing the model
-// when refresh is set (after a write). The write is committed: if the
-// refresh fails (the database went away just after), the answer is still
-// the stored facility, and the periodic refresh catches up, so a client
-// does not retry a write that was done.
-func (s *Server) respondFacility(w http.ResponseWriter, r *http.Request, status int, fac coverage.Facility, refresh bool) error {
+// respondFacility answers with the facility as the current read model
+// places it (when it holds this version), else as stored.
+func (s *Server) respondFacility(w http.ResponseWriter, status int, fac coverage.Facility) error {
 	pf := coverage.PlacedFacility{Facility: fac}
-	m := s.model.Load()
-	if refresh {
-		var err error
-		if m, err = s.model.Refresh(r.Context()); err != nil {
-			logger(r.Context()).Warn("read model refresh after a facility write failed; the write is committed", "err", err)
-			m = s.model.Load()
-		}
-	}
 	var cm *coverage.Model
-	if m != nil && m.Coverage != nil {
+	if m := s.model.Load(); m != nil && m.Coverage != nil {
 		cm = m.Coverage
 		if p, ok := cm.Facility(fac.ID); ok && p.Version == fac.Version {
 			pf = p
@@ -360,21 +349,16 @@ func (s *Server) createFacility(w http.ResponseWriter, r *http.Request) error {
 	if err := in.apply(&fac); err != nil {
 		return err
 	}
-	if err := s.checkInDistrict(fac); err != nil {
-		return err
-	}
-	ctx := diming.WithReason(r.Context(), in.Reason)
-	fac, err := s.store.PutFacility(ctx, u.Actor(), fac)
+	fac, _, err := s.facilityUseCases().Create(r.Context(), u.Actor(), in.Reason, fac)
 	if err != nil {
 		return err
 	}
-	return s.respondFacility(w, r, http.StatusCreated, fac, true)
+	return s.respondFacility(w, http.StatusCreated, fac)
 }
 
 // patchFacility: PATCH /api/v1/facilities/{id} (planners), with version.
 // A PATCH that changes nothing (no field besides version, or every field
-// as stored) answers with the facility as it is: no new version, no audit
-// entry, no change for the caches; a stale version is still a conflict.
+// as stored) answers with the facility as it is (see app.Facilities.Patch).
 func (s *Server) patchFacility(w http.ResponseWriter, r *http.Request) error {
 	u, _ := userOf(r.Context())
 	id, err := facilityID(r)
@@ -391,32 +375,11 @@ func (s *Server) patchFacility(w http.ResponseWriter, r *http.Request) error {
 	if err := checkReason(in.Reason); err != nil {
 		return err
 	}
-	stored, err := s.store.Facility(r.Context(), id)
+	fac, _, err := s.facilityUseCases().Patch(r.Context(), u.Actor(), in.Reason, id, in.Version, in.apply)
 	if err != nil {
 		return err
 	}
-	fac := stored
-	if err := in.apply(&fac); err != nil {
-		return err
-	}
-	// Only a move is checked against the district: a facility stored
-	// before the check (or before the divisions) can still be edited or
-	// closed where it stands.
-	if fac.Point != stored.Point {
-		if err := s.checkInDistrict(fac); err != nil {
-			return err
-		}
-	}
-	if in.Version == stored.Version && coverage.SameFacility(stored, fac) {
-		return s.respondFacility(w, r, http.StatusOK, stored, false)
-	}
-	// A stale version goes to the store, which refuses it (409).
-	fac.Version = in.Version
-	ctx := diming.WithReason(r.Context(), in.Reason)
-	if fac, err = s.store.PutFacility(ctx, u.Actor(), fac); err != nil {
-		return err
-	}
-	return s.respondFacility(w, r, http.StatusOK, fac, true)
+	return s.respondFacility(w, http.StatusOK, fac)
 }
 
 // deleteFacility: DELETE /api/v1/facilities/{id}?version=N&reason= (planners).
@@ -434,12 +397,8 @@ func (s *Server) deleteFacility(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || version == 0 {
 		return diming.Errorf(diming.EINVALID, "须给出所删除的版本号（?version=）", "give the version you are deleting (?version=)")
 	}
-	ctx := diming.WithReason(r.Context(), q.Get("reason"))
-	if err := s.store.DeleteFacility(ctx, u.Actor(), id, version); err != nil {
+	if _, err := s.facilityUseCases().Delete(r.Context(), u.Actor(), q.Get("reason"), id, version); err != nil {
 		return err
-	}
-	if _, err := s.model.Refresh(r.Context()); err != nil {
-		logger(r.Context()).Warn("read model refresh after a delete failed", "err", err)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -483,38 +442,20 @@ func (s *Server) importFacilities(w http.ResponseWriter, r *http.Request) error 
 	if len(rows) == 0 {
 		return diming.Errorf(diming.EINVALID, "没有可导入的设施", "there are no facilities to import")
 	}
-	m, err := s.currentModel()
+	res, _, err := s.facilityUseCases().Import(r.Context(), u.Actor(), q.Get("reason"), rows, app.ImportOptions{DryRun: dry})
 	if err != nil {
 		return err
 	}
-	// A dry run counts what the import would do against the stored
-	// facilities; the import itself gets its counts from the store.
-	var existing []coverage.Facility
-	if dry {
-		if existing, err = s.store.Facilities(r.Context()); err != nil {
-			return err
-		}
-	}
-	plan := coverage.PlanFacilityImport(rows, existing, m.Divisions)
-	if rejected := plan.Rejected; len(rejected) > 0 {
+	if rejected := res.Rejected; len(rejected) > 0 {
 		return writeJSON(w, http.StatusBadRequest, "", map[string]any{"error": map[string]any{"code": diming.EINVALID,
 			"message":    strconv.Itoa(len(rejected)) + " 行有误，未写入任何数据",
 			"message_en": strconv.Itoa(len(rejected)) + " rows are invalid; nothing was written"}, "rejected": rejected})
 	}
-	fs := plan.Valid
+	out := map[string]any{"rows": res.Rows, "created": res.Added, "updated": res.Updated, "unchanged": res.Unchanged, "written": res.Written}
 	if dry {
-		return writeJSON(w, http.StatusOK, "", map[string]any{"rows": len(fs), "created": plan.Added, "updated": plan.Updated,
-			"unchanged": plan.Unchanged, "written": false, "dry_run": true})
+		out["dry_run"] = true
 	}
-	created, updated, err := s.store.ImportFacilities(diming.WithReason(r.Context(), q.Get("reason")), u.Actor(), fs)
-	if err != nil {
-		return err
-	}
-	if _, err := s.model.Refresh(r.Context()); err != nil {
-		logger(r.Context()).Warn("read model refresh after an import failed", "err", err)
-	}
-	return writeJSON(w, http.StatusOK, "", map[string]any{"rows": len(fs), "created": created, "updated": updated,
-		"unchanged": len(fs) - created - updated, "written": true})
+	return writeJSON(w, http.StatusOK, "", out)
 }
 
 // checkReason checks the reason a change gives for the audit log.

@@ -10,12 +10,13 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
+	"diming/app"
 	"diming/geo"
 )
 
 // importShape runs `diming import roads FILE --json` and returns the
 // network shape it reports.
-func importShape(t *testing.T, args ...string) networkShape {
+func importShape(t *testing.T, args ...string) app.NetworkShape {
 	t.Helper()
 	code, out := runCmd(t, append([]string{"import", "roads"}, append(args, "--json")...)...)
 	var sum coverageSummary
