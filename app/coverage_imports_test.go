@@ -97,7 +97,10 @@ func TestReadImportFileRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, err := range map[string]error{
-		"missing":   func() error { _, err := app.ReadFacilityFile(ctx, app.ImportFile{Path: filepath.Join(dir, "none.csv")}); return err }(),
+		"missing": func() error {
+			_, err := app.ReadFacilityFile(ctx, app.ImportFile{Path: filepath.Join(dir, "none.csv")})
+			return err
+		}(),
 		"directory": func() error { _, err := app.ReadHouseholdFile(ctx, app.ImportFile{Path: dir + "/"}); return err }(),
 		"txt":       func() error { _, err := app.ReadRoadFile(ctx, app.ImportFile{Path: txt}); return err }(),
 	} {
