@@ -13,8 +13,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"diming"
 	"diming/store/sqlite"
 	"diming/store/storecopy"
@@ -28,7 +26,7 @@ type migrateStoreOptions struct {
 
 // migrateStoreBeforeVerify, when set (by tests), runs inside the target's
 // transaction after the load and before the verification.
-var migrateStoreBeforeVerify func(context.Context, pgx.Tx) error
+var migrateStoreBeforeVerify storecopy.VerifyHook
 
 // migrateStore copies the embedded store in opt.from into the PostGIS
 // database at opt.to (see storecopy.Copy). The report goes to stdout,

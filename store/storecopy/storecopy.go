@@ -42,8 +42,11 @@ type Options struct {
 	Progress io.Writer
 	// BeforeVerify, when set (by tests), runs inside the target's
 	// transaction after the load and before the verification.
-	BeforeVerify func(context.Context, pgx.Tx) error
+	BeforeVerify VerifyHook
 }
+
+// VerifyHook runs in the target's transaction before the verification.
+type VerifyHook func(context.Context, pgx.Tx) error
 
 func (o Options) progress() io.Writer {
 	if o.Progress == nil {
