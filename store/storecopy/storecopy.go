@@ -43,6 +43,9 @@ type Options struct {
 	// BeforeVerify, when set (by tests), runs inside the target's
 	// transaction after the load and before the verification.
 	BeforeVerify VerifyHook
+	// migrated, when set (by tests standing in for a new migration),
+	// replaces migratedTables.
+	migrated func(context.Context) (map[string][]string, error)
 }
 
 // VerifyHook runs in the target's transaction before the verification.
@@ -112,6 +115,17 @@ func Copy(ctx context.Context, opt Options) ([]TableResult, error) {
 		if err != nil {
 			return err
 		}
+		migrated := opt.migrated
+		if migrated == nil {
+			migrated = migratedTables
+		}
+		want, err := migrated(ctx)
+		if err != nil {
+			return err
+		}
+		if err := checkSourceSchema(want, source); err != nil {
+			return err
+		}
 		seqs, err := sn.Sequences(ctx)
 		if err != nil {
 			return err
@@ -138,6 +152,57 @@ func Copy(ctx context.Context, opt Options) ([]TableResult, error) {
 		return err
 	})
 	return results, err
+}
+
+// migratedTables are the tables and columns the embedded store's
+// migrations make, read from a fresh store migrated in a temporary folder.
+func migratedTables(ctx context.Context) (tables map[string][]string, err error) {
+	dir, err := os.MkdirTemp("", "diming-storecopy-")
+	if err != nil {
+		return nil, diming.Wrap(err, diming.EUNAVAILABLE, "无法创建临时目录", "cannot create a temporary folder")
+	}
+	defer os.RemoveAll(dir)
+	fresh, err := sqlite.Open(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	defer fresh.Close()
+	if err := fresh.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	err = fresh.ReadSnapshot(ctx, func(sn *sqlite.Snapshot) error {
+		tables, err = sn.Tables(ctx)
+		return err
+	})
+	return tables, err
+}
+
+// checkSourceSchema refuses, before the target is touched, a source whose
+// tables or columns differ from want, what the migrations make: a table or
+// column of its own would not be copied.
+func checkSourceSchema(want, source map[string][]string) error {
+	var problems []string
+	for name, cols := range want {
+		have, ok := source[name]
+		if !ok {
+			problems = append(problems, "缺少表 missing table "+name)
+			continue
+		}
+		problems = append(problems, columnDiff(name, cols, have)...)
+	}
+	for name := range source {
+		if _, ok := want[name]; !ok {
+			problems = append(problems, "未知的表 unknown table "+name)
+		}
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	slices.Sort(problems)
+	return diming.Errorf(diming.EUNAVAILABLE,
+		"源（SQLite）的表结构与本程序的迁移所建的不同，为免丢失数据，拒绝迁移：%s",
+		"the source (SQLite) tables differ from what this binary's migrations make; refusing, so that nothing is lost: %s",
+		strings.Join(problems, "; "))
 }
 
 // loadAndVerify does the work inside the target's transaction: it refuses a

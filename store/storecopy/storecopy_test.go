@@ -242,7 +242,18 @@ func TestCopyFollowsTheSchema(t *testing.T) {
 		if _, err := conn.Exec(ctx, `ALTER TABLE facilities ADD COLUMN inspected_on date`); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := Copy(ctx, Options{From: dir, To: target}); err != nil {
+		// The new migration, as the source's check sees it.
+		withColumn := func(ctx context.Context) (map[string][]string, error) {
+			m, err := migratedTables(ctx)
+			if err == nil {
+				m["facilities"] = append(m["facilities"], "inspected_on")
+			}
+			return m, err
+		}
+		if _, err := Copy(ctx, Options{From: dir, To: target}); err == nil || !strings.Contains(err.Error(), "unknown column facilities.inspected_on") {
+			t.Fatalf("Copy without the migration: %v", err)
+		}
+		if _, err := Copy(ctx, Options{From: dir, To: target, migrated: withColumn}); err != nil {
 			t.Fatalf("Copy: %v", err)
 		}
 		var on *string
