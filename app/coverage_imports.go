@@ -57,7 +57,7 @@ func (a Households) Import(ctx context.Context, actor diming.Actor, reason strin
 	}
 	res.Added, res.Written = n, true
 	ch := Change{Entity: coverage.EntityHouseholds, Action: importAction(opt)}
-	publish(ctx, a.Publisher, a.Log, ch)
+	ch = refreshReadModel(ctx, a.Publisher, a.Log, ch)
 	return res, ch, nil
 }
 
@@ -124,7 +124,7 @@ func (a Roads) Import(ctx context.Context, actor diming.Actor, reason string, ri
 	}
 	res.Added, res.Written = n, true
 	ch := Change{Entity: coverage.EntityRoads, Action: importAction(opt)}
-	publish(ctx, a.Publisher, a.Log, ch)
+	ch = refreshReadModel(ctx, a.Publisher, a.Log, ch)
 	return res, ch, nil
 }
 
@@ -200,7 +200,7 @@ func (f ImportFile) read(ctx context.Context) (data []byte, ext string, err erro
 	return data, ext, nil
 }
 
-func unsupported(ext, kind, allowed string) error {
+func unsupportedFile(ext, kind, allowed string) error {
 	return diming.Errorf(diming.EINVALID, "不支持的文件类型 %q：%s 可用 %s", "unsupported file type %q: %s takes %s", ext, kind, allowed)
 }
 
@@ -217,7 +217,7 @@ func ReadFacilityFile(ctx context.Context, f ImportFile) ([]coverage.FacilityRow
 	case ".geojson", ".json":
 		return coverage.ParseFacilitiesGeoJSON(data, f.CRS)
 	}
-	return nil, unsupported(ext, "facilities", ".csv, .geojson, .gpkg")
+	return nil, unsupportedFile(ext, "facilities", ".csv, .geojson, .gpkg")
 }
 
 // ReadHouseholdFile reads household rows from a .csv, .geojson/.json or
@@ -233,7 +233,7 @@ func ReadHouseholdFile(ctx context.Context, f ImportFile) ([]coverage.HouseholdR
 	case ".geojson", ".json":
 		return coverage.ParseHouseholdsGeoJSON(data, f.CRS)
 	}
-	return nil, unsupported(ext, "households", ".csv, .geojson, .gpkg")
+	return nil, unsupportedFile(ext, "households", ".csv, .geojson, .gpkg")
 }
 
 // ReadRoadFile reads the walkable lines of a .geojson/.json, .gpkg, .osm
@@ -252,7 +252,7 @@ func ReadRoadFile(ctx context.Context, f ImportFile) (coverage.RoadImport, error
 	case ".pbf":
 		ri, err = coverage.ReadRoadsOSM(bytes.NewReader(data), "pbf")
 	default:
-		err = unsupported(ext, "roads", ".geojson, .gpkg, .osm (XML), .osm.pbf")
+		err = unsupportedFile(ext, "roads", ".geojson, .gpkg, .osm (XML), .osm.pbf")
 	}
 	if err != nil || f.CRS == geo.WGS84 {
 		return ri, err

@@ -59,7 +59,7 @@ func (a Facilities) Create(ctx context.Context, actor diming.Actor, reason strin
 		return f, Change{}, err
 	}
 	ch := Change{Entity: coverage.EntityFacility, IDs: []string{strconv.FormatInt(f.ID, 10)}, Action: "create"}
-	publish(ctx, a.Publisher, a.Log, ch)
+	ch = refreshReadModel(ctx, a.Publisher, a.Log, ch)
 	return f, ch, nil
 }
 
@@ -102,7 +102,7 @@ func (a Facilities) Patch(ctx context.Context, actor diming.Actor, reason string
 		return stored, Change{}, err
 	}
 	ch := Change{Entity: coverage.EntityFacility, IDs: []string{strconv.FormatInt(f.ID, 10)}, Action: "update"}
-	publish(ctx, a.Publisher, a.Log, ch)
+	ch = refreshReadModel(ctx, a.Publisher, a.Log, ch)
 	return f, ch, nil
 }
 
@@ -115,7 +115,7 @@ func (a Facilities) Delete(ctx context.Context, actor diming.Actor, reason strin
 		return Change{}, err
 	}
 	ch := Change{Entity: coverage.EntityFacility, IDs: []string{strconv.FormatInt(id, 10)}, Action: "delete"}
-	publish(ctx, a.Publisher, a.Log, ch)
+	ch = refreshReadModel(ctx, a.Publisher, a.Log, ch)
 	return ch, nil
 }
 
@@ -185,7 +185,7 @@ func (a Facilities) Import(ctx context.Context, actor diming.Actor, reason strin
 		return res, Change{}, nil
 	}
 	ch := Change{Entity: coverage.EntityFacility, Action: "import"}
-	publish(ctx, a.Publisher, a.Log, ch)
+	ch = refreshReadModel(ctx, a.Publisher, a.Log, ch)
 	return res, ch, nil
 }
 
@@ -216,18 +216,23 @@ func checkInDistrict(ctx context.Context, src DivisionSource, f coverage.Facilit
 	return f.CheckInDistrict(gazetteer.NewDivisionIndex(ds))
 }
 
-// publish refreshes the read model after a committed change. The change is
-// in the store whether or not the refresh succeeds: a failure is logged,
-// and the holder's watcher catches up, so a caller does not retry a write
-// that was done.
-func publish(ctx context.Context, p Publisher, log *slog.Logger, ch Change) {
+// refreshReadModel refreshes the read model after a committed change and
+// says so in the change (Published, or PublishErr). The change is in the
+// store whether or not the refresh succeeds: a failure is logged, and the
+// holder's watcher catches up, so a caller does not retry a write that was
+// done.
+func refreshReadModel(ctx context.Context, p Publisher, log *slog.Logger, ch Change) Change {
 	if p == nil {
-		return
+		return ch
 	}
 	if _, err := p.Refresh(ctx); err != nil {
 		if log == nil {
 			log = slog.Default()
 		}
 		log.Warn("read model refresh after a committed change failed; the change is stored", "entity", ch.Entity, "action", ch.Action, "err", err)
+		ch.PublishErr = err
+		return ch
 	}
+	ch.Published = true
+	return ch
 }

@@ -108,7 +108,7 @@ func TestCreateFacilityInsideTheDistrictIsStoredAuditedAndPublished(t *testing.T
 			t.Fatalf("Create: %v", err)
 		}
 		id := strconv.FormatInt(f.ID, 10)
-		if f.ID == 0 || f.Version != 1 || ch.Entity != coverage.EntityFacility || ch.Action != "create" || len(ch.IDs) != 1 || ch.IDs[0] != id {
+		if f.ID == 0 || f.Version != 1 || ch.Entity != coverage.EntityFacility || ch.Action != "create" || len(ch.IDs) != 1 || ch.IDs[0] != id || !ch.Published {
 			t.Fatalf("created %+v, change %+v", f, ch)
 		}
 		es := audit(t, st, id)
@@ -118,6 +118,30 @@ func TestCreateFacilityInsideTheDistrictIsStoredAuditedAndPublished(t *testing.T
 		pf, ok := h.Load().Coverage.Facility(f.ID)
 		if !ok || pf.Village != "500106001001" || pf.Version != 1 {
 			t.Fatalf("the read model after Create: %+v, %v (want it in 500106001001)", pf, ok)
+		}
+	})
+}
+
+// failingPublisher is a read model whose refresh fails (the database went
+// away just after the commit).
+type failingPublisher struct{}
+
+func (failingPublisher) Refresh(context.Context) (*readmodel.Model, error) {
+	return nil, diming.Errorf(diming.EUNAVAILABLE, "数据库不可用", "the database is away")
+}
+
+// A failed refresh does not undo or hide a committed change: the use case
+// reports the change, stored, with why it is not published yet.
+func TestCreateFacilityCommittedWhenTheRefreshFails(t *testing.T) {
+	stores(t, false, func(t *testing.T, st testStore) {
+		ctx := context.Background()
+		f, ch, err := app.Facilities{Store: st, Publisher: failingPublisher{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}.
+			Create(ctx, "planner:wang", "", station("站", inVillage[0], inVillage[1]))
+		if err != nil || ch.Published || diming.Code(ch.PublishErr) != diming.EUNAVAILABLE {
+			t.Fatalf("Create with a failing refresh: %+v, %v", ch, err)
+		}
+		if got, err := st.Facility(ctx, f.ID); err != nil || got.Name != "站" {
+			t.Fatalf("stored: %+v, %v", got, err)
 		}
 	})
 }
