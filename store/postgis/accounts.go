@@ -12,35 +12,24 @@ var _ auth.Store = (*Store)(nil)
 
 const userColumns = "id, name, display_name, role, disabled, created_at"
 
-func scanUser(row rowstore.Scanner, extra ...any) (auth.User, error) {
-	var u auth.User
-	var role string
-	err := row.Scan(append([]any{&u.ID, &u.Name, &u.DisplayName, &role, &u.Disabled, &u.CreatedAt}, extra...)...)
-	u.Role = auth.Role(role)
-	return u, err
-}
-
 // UserByName returns the user and the password hash.
 func (s *Store) UserByName(ctx context.Context, name string) (auth.User, string, error) {
 	var hash string
-	u, err := rowstore.One(classifyOp, rowstore.OpReadUser, rowstore.NoUser, func(row rowstore.Scanner) (auth.User, error) { return scanUser(row, &hash) },
+	u, err := rowstore.One(classifyOp, rowstore.OpReadUser, rowstore.NoUser, func(row rowstore.Scanner) (auth.User, error) { return dec.User(row, &hash) },
 		s.pool.QueryRow(ctx, "SELECT "+userColumns+", password_hash FROM users WHERE name = $1", name))
 	return u, hash, err
 }
 
 // UserByID returns a user.
 func (s *Store) UserByID(ctx context.Context, id int64) (auth.User, error) {
-	return rowstore.One(classifyOp, rowstore.OpReadUser, rowstore.NoUser, func(row rowstore.Scanner) (auth.User, error) { return scanUser(row) },
+	return rowstore.One(classifyOp, rowstore.OpReadUser, rowstore.NoUser, dec.Users,
 		s.pool.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = $1", id))
 }
 
 // TokenByHash returns a live token.
 func (s *Store) TokenByHash(ctx context.Context, tokenHash string, now time.Time) (auth.Token, error) {
-	t, err := rowstore.One(classifyOp, rowstore.OpReadToken, rowstore.NoToken, func(row rowstore.Scanner) (auth.Token, error) {
-		var t auth.Token
-		err := row.Scan(&t.ID, &t.UserID, &t.Label, &t.CreatedAt, &t.ExpiresAt, &t.RevokedAt)
-		return t, err
-	}, s.pool.QueryRow(ctx, "SELECT id, user_id, label, created_at, expires_at, revoked_at FROM api_tokens WHERE token_hash = $1", tokenHash))
+	t, err := rowstore.One(classifyOp, rowstore.OpReadToken, rowstore.NoToken, dec.Token,
+		s.pool.QueryRow(ctx, "SELECT id, user_id, label, created_at, expires_at, revoked_at FROM api_tokens WHERE token_hash = $1", tokenHash))
 	if err != nil {
 		return t, err
 	}
@@ -59,11 +48,8 @@ func (s *Store) CreateSession(ctx context.Context, idHash string, sess auth.Sess
 
 // SessionByHash returns a live session.
 func (s *Store) SessionByHash(ctx context.Context, idHash string, now time.Time) (auth.Session, error) {
-	sess, err := rowstore.One(classifyOp, rowstore.OpReadSession, rowstore.NoSession, func(row rowstore.Scanner) (auth.Session, error) {
-		var sess auth.Session
-		err := row.Scan(&sess.UserID, &sess.CSRFHash, &sess.ExpiresAt)
-		return sess, err
-	}, s.pool.QueryRow(ctx, "SELECT user_id, csrf_hash, expires_at FROM sessions WHERE id_hash = $1", idHash))
+	sess, err := rowstore.One(classifyOp, rowstore.OpReadSession, rowstore.NoSession, dec.Session,
+		s.pool.QueryRow(ctx, "SELECT user_id, csrf_hash, expires_at FROM sessions WHERE id_hash = $1", idHash))
 	if err != nil {
 		return sess, err
 	}
@@ -84,7 +70,7 @@ func (t *tx) InsertUser(ctx context.Context, u auth.User, passwordHash string) (
 }
 
 func (t *tx) ReadUser(ctx context.Context, id int64) (auth.User, error) {
-	return scanUser(t.tx.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = $1", id))
+	return dec.User(t.tx.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = $1", id))
 }
 
 func (t *tx) SetPasswordHash(ctx context.Context, userID int64, passwordHash string) (bool, error) {

@@ -4,57 +4,35 @@ import (
 	"context"
 	"time"
 
-	"diming"
 	"diming/gazetteer"
 	"diming/store/internal/rowstore"
 )
 
 var _ gazetteer.ApplicationStore = (*Store)(nil)
 
-// scanApplication reads an application from its stored record.
-func scanApplication(row rowstore.Scanner) (gazetteer.Application, error) {
-	var rec string
-	if err := row.Scan(&rec); err != nil {
-		return gazetteer.Application{}, err
-	}
-	return gazetteer.ApplicationFromRecord([]byte(rec))
-}
-
 // Application returns one application.
 func (s *Store) Application(ctx context.Context, id int64) (gazetteer.Application, error) {
-	return rowstore.One(classifyOp, rowstore.OpReadApplication, func() error { return rowstore.NoApplication(id) }, scanApplication,
+	return rowstore.One(classifyOp, rowstore.OpReadApplication, func() error { return rowstore.NoApplication(id) }, dec.Application,
 		s.pool.QueryRow(ctx, "SELECT record::text FROM applications WHERE id = $1", id))
 }
 
 // Applications lists applications, newest first.
 func (s *Store) Applications(ctx context.Context, f gazetteer.AppFilter) ([]gazetteer.Application, error) {
-	return rowstore.List(classifyOp, rowstore.OpQueryApplications, scanApplication)(s.pool.Query(ctx,
+	return rowstore.List(classifyOp, rowstore.OpQueryApplications, dec.Application)(s.pool.Query(ctx,
 		`SELECT record::text FROM applications WHERE ($1 = '' OR status = $1) AND ($2 = '' OR applicant = $2)
 		ORDER BY id DESC LIMIT 1000`, string(f.Status), f.Applicant))
 }
 
 // ApplicationEvents returns an application's history, oldest first.
 func (s *Store) ApplicationEvents(ctx context.Context, id int64) ([]gazetteer.AppEvent, error) {
-	return rowstore.List(classifyOp, rowstore.OpQueryAppEvents, func(row rowstore.Scanner) (gazetteer.AppEvent, error) {
-		var ev gazetteer.AppEvent
-		var actor, from, to string
-		err := row.Scan(&ev.At, &actor, &ev.Action, &from, &to, &ev.Note)
-		ev.Actor, ev.From, ev.To = diming.Actor(actor), gazetteer.AppStatus(from), gazetteer.AppStatus(to)
-		return ev, err
-	})(s.pool.Query(ctx, "SELECT at, actor, action, from_status, to_status, note FROM application_events WHERE application_id = $1 ORDER BY id", id))
+	return rowstore.List(classifyOp, rowstore.OpQueryAppEvents, dec.AppEvent)(s.pool.Query(ctx, "SELECT at, actor, action, from_status, to_status, note FROM application_events WHERE application_id = $1 ORDER BY id", id))
 }
 
 const attachmentColumns = "id, application_id, kind, filename, size, sha256, uploaded_by, uploaded_at"
 
-func scanAttachment(row rowstore.Scanner, extra ...any) (gazetteer.Attachment, error) {
-	var a gazetteer.Attachment
-	err := row.Scan(append([]any{&a.ID, &a.ApplicationID, &a.Kind, &a.Filename, &a.Size, &a.SHA256, &a.UploadedBy, &a.UploadedAt}, extra...)...)
-	return a, err
-}
-
 // Attachments lists an application's reports (without their bytes).
 func (s *Store) Attachments(ctx context.Context, applicationID int64) ([]gazetteer.Attachment, error) {
-	return rowstore.List(classifyOp, rowstore.OpQueryAttachments, func(row rowstore.Scanner) (gazetteer.Attachment, error) { return scanAttachment(row) })(
+	return rowstore.List(classifyOp, rowstore.OpQueryAttachments, dec.Attachments)(
 		s.pool.Query(ctx, "SELECT "+attachmentColumns+" FROM attachments WHERE application_id = $1 ORDER BY id", applicationID))
 }
 
@@ -62,18 +40,14 @@ func (s *Store) Attachments(ctx context.Context, applicationID int64) ([]gazette
 func (s *Store) AttachmentData(ctx context.Context, applicationID, attachmentID int64) (gazetteer.Attachment, []byte, error) {
 	var data []byte
 	a, err := rowstore.One(classifyOp, rowstore.OpReadAttachment, rowstore.NoAttachment, func(row rowstore.Scanner) (gazetteer.Attachment, error) {
-		return scanAttachment(row, &data)
+		return dec.Attachment(row, &data)
 	}, s.pool.QueryRow(ctx, "SELECT "+attachmentColumns+", data FROM attachments WHERE id = $1 AND application_id = $2", attachmentID, applicationID))
 	return a, data, err
 }
 
 // Comments lists the public comments on an application.
 func (s *Store) Comments(ctx context.Context, applicationID int64) ([]gazetteer.Comment, error) {
-	return rowstore.List(classifyOp, rowstore.OpQueryComments, func(row rowstore.Scanner) (gazetteer.Comment, error) {
-		var c gazetteer.Comment
-		err := row.Scan(&c.ID, &c.ApplicationID, &c.Author, &c.Text, &c.CreatedAt)
-		return c, err
-	})(s.pool.Query(ctx, "SELECT id, application_id, author, text, created_at FROM notice_comments WHERE application_id = $1 ORDER BY id", applicationID))
+	return rowstore.List(classifyOp, rowstore.OpQueryComments, dec.Comment)(s.pool.Query(ctx, "SELECT id, application_id, author, text, created_at FROM notice_comments WHERE application_id = $1 ORDER BY id", applicationID))
 }
 
 // ---- rows of a write (rowstore.ApplicationRows)
@@ -89,7 +63,7 @@ func (t *tx) SetApplicationRecord(ctx context.Context, id int64, rec []byte) err
 }
 
 func (t *tx) LockApplication(ctx context.Context, id int64) (gazetteer.Application, error) {
-	return scanApplication(t.tx.QueryRow(ctx, "SELECT record::text FROM applications WHERE id = $1"+lock, id))
+	return dec.Application(t.tx.QueryRow(ctx, "SELECT record::text FROM applications WHERE id = $1"+lock, id))
 }
 
 func (t *tx) UpdateApplication(ctx context.Context, a gazetteer.Application, rec []byte) error {

@@ -19,20 +19,11 @@ func nullJSON(b []byte) any {
 func (s *Store) Audit(ctx context.Context, f diming.AuditFilter) ([]diming.AuditEntry, error) {
 	w := rowstore.NewWhere(dollar)
 	q := "SELECT id, at, actor, action, entity, entity_id, before::text, after::text, reason FROM audit_log" + rowstore.AuditWhere(w, f)
-	return rowstore.ListOrNil(classifyOp, rowstore.OpQueryAudit, scanAudit)(s.pool.Query(ctx, q, w.Args...))
+	return rowstore.ListOrNil(classifyOp, rowstore.OpQueryAudit, dec.Audit)(s.pool.Query(ctx, q, w.Args...))
 }
 
 // dollar is PostgreSQL's placeholder of the nth argument.
 func dollar(n int) string { return "$" + strconv.Itoa(n) }
-
-func scanAudit(row rowstore.Scanner) (diming.AuditEntry, error) {
-	var e diming.AuditEntry
-	var actor string
-	var before, after *string
-	err := row.Scan(&e.ID, &e.At, &actor, &e.Action, &e.Entity, &e.EntityID, &before, &after, &e.Reason)
-	e.Actor, e.Before, e.After = diming.Actor(actor), rawJSON(before), rawJSON(after)
-	return e, err
-}
 
 // ChangeMark returns the id of the newest audit entry (0 when there is none).
 func (s *Store) ChangeMark(ctx context.Context) (int64, error) {

@@ -3,14 +3,11 @@ package postgis
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
-	"fmt"
 	"math"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 
-	"diming"
 	"diming/coverage"
 	"diming/gazetteer"
 	"diming/store/internal/rowstore"
@@ -26,34 +23,25 @@ var (
 const facilityColumns = `id, coalesce(code, ''), name, category, ST_X(geom), ST_Y(geom), address, floor_area, beds,
 	volunteer_station, comprehensive, status, coalesce(opened_on, ''), synthetic, note, version, updated_at`
 
-func scanFacility(row rowstore.Scanner) (coverage.Facility, error) {
-	var f coverage.Facility
-	var category string
-	err := row.Scan(&f.ID, &f.Code, &f.Name, &category, &f.Point[0], &f.Point[1], &f.Address, &f.FloorArea, &f.Beds,
-		&f.VolunteerStation, &f.Comprehensive, &f.Status, &f.OpenedOn, &f.Synthetic, &f.Note, &f.Version, &f.UpdatedAt)
-	f.Category = coverage.Category(category)
-	return f, err
-}
-
 // Facilities lists every facility by id.
 func (s *Store) Facilities(ctx context.Context) ([]coverage.Facility, error) {
-	return rowstore.List(classifyOp, rowstore.OpQueryFacilities, scanFacility)(s.pool.Query(ctx, "SELECT "+facilityColumns+" FROM facilities ORDER BY id"))
+	return rowstore.List(classifyOp, rowstore.OpQueryFacilities, dec.Facility)(s.pool.Query(ctx, "SELECT "+facilityColumns+" FROM facilities ORDER BY id"))
 }
 
 // Facility returns one facility.
 func (s *Store) Facility(ctx context.Context, id int64) (coverage.Facility, error) {
-	return rowstore.One(classifyOp, rowstore.OpReadFacility, func() error { return rowstore.NoFacility(id) }, scanFacility,
+	return rowstore.One(classifyOp, rowstore.OpReadFacility, func() error { return rowstore.NoFacility(id) }, dec.Facility,
 		s.pool.QueryRow(ctx, "SELECT "+facilityColumns+" FROM facilities WHERE id = $1", id))
 }
 
 // ---- rows of a write (rowstore.FacilityRows)
 
 func (t *tx) LockFacility(ctx context.Context, id int64) (coverage.Facility, error) {
-	return scanFacility(t.tx.QueryRow(ctx, "SELECT "+facilityColumns+" FROM facilities WHERE id = $1"+lock, id))
+	return dec.Facility(t.tx.QueryRow(ctx, "SELECT "+facilityColumns+" FROM facilities WHERE id = $1"+lock, id))
 }
 
 func (t *tx) LockFacilityByCode(ctx context.Context, code string) (coverage.Facility, error) {
-	return scanFacility(t.tx.QueryRow(ctx, "SELECT "+facilityColumns+" FROM facilities WHERE code = $1"+lock, code))
+	return dec.Facility(t.tx.QueryRow(ctx, "SELECT "+facilityColumns+" FROM facilities WHERE code = $1"+lock, code))
 }
 
 const facilityWriteColumns = `code, name, category, geom, address, floor_area, beds, volunteer_station, comprehensive,
@@ -85,32 +73,12 @@ func (t *tx) DeleteFacility(ctx context.Context, id int64) error {
 
 // RoadSegments lists every segment by id.
 func (s *Store) RoadSegments(ctx context.Context) ([]coverage.RoadSegment, error) {
-	return rowstore.List(classifyOp, rowstore.OpQueryRoads, func(row rowstore.Scanner) (coverage.RoadSegment, error) {
-		var r coverage.RoadSegment
-		var geom []byte
-		if err := row.Scan(&r.ID, &geom, &r.Class, &r.Name, &r.Source, &r.Synthetic); err != nil {
-			return r, err
-		}
-		g, err := fromEWKB(geom)
-		if err != nil {
-			return r, fmt.Errorf("postgis: road segment %d: %w", r.ID, err)
-		}
-		ls, ok := g.(orb.LineString)
-		if !ok {
-			return r, fmt.Errorf("postgis: road segment %d is a %s, not a line", r.ID, g.GeoJSONType())
-		}
-		r.Geometry = ls
-		return r, nil
-	})(s.pool.Query(ctx, "SELECT id, ST_AsEWKB(geom), class, name, source, synthetic FROM road_segments ORDER BY id"))
+	return rowstore.List(classifyOp, rowstore.OpQueryRoads, dec.RoadSegment)(s.pool.Query(ctx, "SELECT id, ST_AsEWKB(geom), class, name, source, synthetic FROM road_segments ORDER BY id"))
 }
 
 // Households lists every household point by id.
 func (s *Store) Households(ctx context.Context) ([]coverage.HouseholdPoint, error) {
-	return rowstore.List(classifyOp, rowstore.OpQueryHouseholds, func(row rowstore.Scanner) (coverage.HouseholdPoint, error) {
-		var h coverage.HouseholdPoint
-		err := row.Scan(&h.ID, &h.Point[0], &h.Point[1], &h.Households, &h.Residents, &h.Aged60, &h.Source, &h.Synthetic)
-		return h, err
-	})(s.pool.Query(ctx, "SELECT id, ST_X(geom), ST_Y(geom), households, residents, aged_60, source, synthetic FROM households ORDER BY id"))
+	return rowstore.List(classifyOp, rowstore.OpQueryHouseholds, dec.Household)(s.pool.Query(ctx, "SELECT id, ST_X(geom), ST_Y(geom), households, residents, aged_60, source, synthetic FROM households ORDER BY id"))
 }
 
 // ---- rows of a bulk load (rowstore.CoverageRows): COPY
@@ -169,61 +137,24 @@ func pointEWKB(p orb.Point) []byte {
 
 const runColumns = "id, report, params::text, data_version, computed_at, created_by, created_at, summary::text"
 
-func scanRun(row rowstore.Scanner) (coverage.Run, error) {
-	var r coverage.Run
-	var params, summary *string
-	var by string
-	err := row.Scan(&r.ID, &r.Report, &params, &r.DataVersion, &r.ComputedAt, &by, &r.CreatedAt, &summary)
-	r.Params, r.Summary, r.CreatedBy = rawJSON(params), rawJSON(summary), diming.Actor(by)
-	return r, err
-}
-
-func rawJSON(s *string) json.RawMessage {
-	if s == nil {
-		return nil
-	}
-	return json.RawMessage(*s)
-}
-
 // Runs lists saved runs, newest first, without their units and points.
 func (s *Store) Runs(ctx context.Context, f coverage.RunFilter) ([]coverage.Run, error) {
-	return rowstore.List(classifyOp, rowstore.OpQueryRuns, scanRun)(s.pool.Query(ctx,
+	return rowstore.List(classifyOp, rowstore.OpQueryRuns, dec.Run)(s.pool.Query(ctx,
 		"SELECT "+runColumns+" FROM coverage_runs WHERE ($1 = '' OR report = $1) ORDER BY id DESC LIMIT $2", f.Report, rowstore.RunLimit(f)))
 }
 
 // Run returns one saved run with its units and points.
 func (s *Store) Run(ctx context.Context, id int64) (coverage.Run, error) {
-	r, err := rowstore.One(classifyOp, rowstore.OpReadRun, func() error { return rowstore.NoRun(id) }, scanRun,
+	r, err := rowstore.One(classifyOp, rowstore.OpReadRun, func() error { return rowstore.NoRun(id) }, dec.Run,
 		s.pool.QueryRow(ctx, "SELECT "+runColumns+" FROM coverage_runs WHERE id = $1", id))
 	if err != nil {
 		return r, err
 	}
-	if r.Units, err = rowstore.ListOrNil(classifyOp, rowstore.OpReadRun, func(row rowstore.Scanner) (coverage.RunUnit, error) {
-		var u coverage.RunUnit
-		var extra *string
-		var geom []byte
-		if err := row.Scan(&u.DivisionCode, &u.Name, &u.Level, &u.Total, &u.Covered, &u.Value, &u.Met, &extra, &geom); err != nil {
-			return u, err
-		}
-		u.Extra = rawJSON(extra)
-		var err error
-		if geom != nil {
-			if u.Geometry, err = multiPolygonFromEWKB(geom); err != nil {
-				return u, fmt.Errorf("postgis: run %d unit %s: %w", id, u.DivisionCode, err)
-			}
-		}
-		return u, nil
-	})(s.pool.Query(ctx, `SELECT division_code, name, level, total, covered, value, met, extra::text, ST_AsEWKB(geom)
+	if r.Units, err = rowstore.ListOrNil(classifyOp, rowstore.OpReadRun, dec.RunUnit)(s.pool.Query(ctx, `SELECT division_code, name, level, total, covered, value, met, extra::text, ST_AsEWKB(geom)
 		FROM coverage_run_units WHERE run_id = $1 ORDER BY id`, id)); err != nil {
 		return r, err
 	}
-	r.Points, err = rowstore.ListOrNil(classifyOp, rowstore.OpReadRun, func(row rowstore.Scanner) (coverage.RunPoint, error) {
-		var p coverage.RunPoint
-		var extra *string
-		err := row.Scan(&p.Kind, &p.RefID, &p.Value, &extra, &p.Point[0], &p.Point[1])
-		p.Extra = rawJSON(extra)
-		return p, err
-	})(s.pool.Query(ctx, "SELECT kind, ref_id, value, extra::text, ST_X(geom), ST_Y(geom) FROM coverage_run_points WHERE run_id = $1 ORDER BY id", id))
+	r.Points, err = rowstore.ListOrNil(classifyOp, rowstore.OpReadRun, dec.RunPoint)(s.pool.Query(ctx, "SELECT kind, ref_id, value, extra::text, ST_X(geom), ST_Y(geom) FROM coverage_run_points WHERE run_id = $1 ORDER BY id", id))
 	return r, err
 }
 

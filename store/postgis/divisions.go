@@ -20,12 +20,12 @@ func (s *Store) Divisions(ctx context.Context, f gazetteer.DivisionFilter) ([]ga
 		return fmt.Sprintf("geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)",
 			w.Arg(f.BBox.Min[0]), w.Arg(f.BBox.Min[1]), w.Arg(f.BBox.Max[0]), w.Arg(f.BBox.Max[1]))
 	})
-	return rowstore.ListOrNil(classifyOp, rowstore.OpQueryDivisions, scanDivision)(s.pool.Query(ctx, q, w.Args...))
+	return rowstore.ListOrNil(classifyOp, rowstore.OpQueryDivisions, dec.Division)(s.pool.Query(ctx, q, w.Args...))
 }
 
 // Division returns one division by its 12-digit code.
 func (s *Store) Division(ctx context.Context, code string) (gazetteer.Division, error) {
-	return rowstore.One(classifyOp, rowstore.OpReadDivision, func() error { return rowstore.NoDivision(code) }, scanDivision,
+	return rowstore.One(classifyOp, rowstore.OpReadDivision, func() error { return rowstore.NoDivision(code) }, dec.Division,
 		s.pool.QueryRow(ctx, "SELECT "+divisionColumns+" FROM divisions WHERE code = $1", code))
 }
 
@@ -36,26 +36,10 @@ func (s *Store) CountDivisions(ctx context.Context) (int, error) {
 	return n, classifyOp(err, rowstore.OpCountDivisions)
 }
 
-func scanDivision(row rowstore.Scanner) (gazetteer.Division, error) {
-	var d gazetteer.Division
-	var geom []byte
-	var level string
-	err := row.Scan(&d.Code, &d.Name, &level, &d.ParentCode, &geom, &d.Households, &d.Population,
-		&d.Population60, &d.UrbanRuralCode, &d.Synthetic, &d.UpdatedAt)
-	if err != nil {
-		return d, err
-	}
-	d.Level = gazetteer.Level(level)
-	if d.Geometry, err = multiPolygonFromEWKB(geom); err != nil {
-		return d, fmt.Errorf("postgis: division %s: %w", d.Code, err)
-	}
-	return d, nil
-}
-
 // ---- rows of a write (rowstore.DivisionRows)
 
 func (t *tx) LockDivision(ctx context.Context, code string) (gazetteer.Division, error) {
-	return scanDivision(t.tx.QueryRow(ctx, "SELECT "+divisionColumns+" FROM divisions WHERE code = $1"+lock, code))
+	return dec.Division(t.tx.QueryRow(ctx, "SELECT "+divisionColumns+" FROM divisions WHERE code = $1"+lock, code))
 }
 
 func (t *tx) UpsertDivision(ctx context.Context, d gazetteer.Division) error {
@@ -85,7 +69,7 @@ func (t *tx) LockBoundaryLines(ctx context.Context) error {
 }
 
 func (t *tx) AllDivisions(ctx context.Context) ([]gazetteer.Division, error) {
-	return rowstore.List(classifyOp, rowstore.OpReadDivision, scanDivision)(t.tx.Query(ctx, "SELECT "+divisionColumns+" FROM divisions ORDER BY code"))
+	return rowstore.List(classifyOp, rowstore.OpReadDivision, dec.Division)(t.tx.Query(ctx, "SELECT "+divisionColumns+" FROM divisions ORDER BY code"))
 }
 
 func (t *tx) ReplaceBoundaryLines(ctx context.Context, ls []gazetteer.BoundaryLine) error {

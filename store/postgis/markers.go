@@ -12,38 +12,26 @@ var _ gazetteer.MarkerStore = (*Store)(nil)
 
 const markerColumns = "id, number, kind, line_id, level, ST_X(geom), ST_Y(geom), coalesce(to_char(set_on, 'YYYY-MM-DD'), ''), state, note, version, updated_at"
 
-func scanMarker(row rowstore.Scanner) (gazetteer.Marker, error) {
-	var m gazetteer.Marker
-	var level string
-	err := row.Scan(&m.ID, &m.Number, &m.Kind, &m.LineID, &level, &m.Point[0], &m.Point[1], &m.SetOn, &m.State, &m.Note, &m.Version, &m.UpdatedAt)
-	m.Level = gazetteer.Level(level)
-	return m, err
-}
-
 // Markers lists every marker by number.
 func (s *Store) Markers(ctx context.Context) ([]gazetteer.Marker, error) {
-	return rowstore.List(classifyOp, rowstore.OpQueryMarkers, scanMarker)(s.pool.Query(ctx, "SELECT "+markerColumns+" FROM boundary_markers ORDER BY number"))
+	return rowstore.List(classifyOp, rowstore.OpQueryMarkers, dec.Marker)(s.pool.Query(ctx, "SELECT "+markerColumns+" FROM boundary_markers ORDER BY number"))
 }
 
 // Marker returns one marker.
 func (s *Store) Marker(ctx context.Context, id int64) (gazetteer.Marker, error) {
-	return rowstore.One(classifyOp, rowstore.OpReadMarker, rowstore.NoMarker, scanMarker,
+	return rowstore.One(classifyOp, rowstore.OpReadMarker, rowstore.NoMarker, dec.Marker,
 		s.pool.QueryRow(ctx, "SELECT "+markerColumns+" FROM boundary_markers WHERE id = $1", id))
 }
 
 // Inspections lists a marker's visits, oldest first.
 func (s *Store) Inspections(ctx context.Context, markerID int64) ([]gazetteer.Inspection, error) {
-	return rowstore.List(classifyOp, rowstore.OpQueryInspections, func(row rowstore.Scanner) (gazetteer.Inspection, error) {
-		var in gazetteer.Inspection
-		err := row.Scan(&in.ID, &in.MarkerID, &in.InspectedOn, &in.State, &in.Note, &in.Inspector, &in.CreatedAt)
-		return in, err
-	})(s.pool.Query(ctx, "SELECT id, marker_id, to_char(inspected_on, 'YYYY-MM-DD'), state, note, inspector, created_at FROM marker_inspections WHERE marker_id = $1 ORDER BY id", markerID))
+	return rowstore.List(classifyOp, rowstore.OpQueryInspections, dec.Inspection)(s.pool.Query(ctx, "SELECT id, marker_id, to_char(inspected_on, 'YYYY-MM-DD'), state, note, inspector, created_at FROM marker_inspections WHERE marker_id = $1 ORDER BY id", markerID))
 }
 
 // ---- rows of a write (rowstore.MarkerRows)
 
 func (t *tx) LockMarker(ctx context.Context, id int64) (gazetteer.Marker, error) {
-	return scanMarker(t.tx.QueryRow(ctx, "SELECT "+markerColumns+" FROM boundary_markers WHERE id = $1"+lock, id))
+	return dec.Marker(t.tx.QueryRow(ctx, "SELECT "+markerColumns+" FROM boundary_markers WHERE id = $1"+lock, id))
 }
 
 func markerArgs(m gazetteer.Marker) []any {

@@ -2,9 +2,7 @@ package postgis
 
 import (
 	"context"
-	"fmt"
 
-	"diming"
 	"diming/gazetteer"
 	"diming/store/internal/rowstore"
 )
@@ -16,33 +14,18 @@ const placeColumns = `id, name, specific, generic, aliases, former_names, romani
 	coalesce(to_char(cancelled_on, 'YYYY-MM-DD'), ''), approved_by, coalesce(to_char(approved_on, 'YYYY-MM-DD'), ''),
 	protected, synthetic, source, version, updated_at`
 
-func scanPlace(row rowstore.Scanner) (gazetteer.Place, error) {
-	var p gazetteer.Place
-	var geom []byte
-	err := row.Scan(&p.ID, &p.Name, &p.Specific, &p.Generic, &p.Aliases, &p.FormerNames, &p.Romanization, &p.Category,
-		&p.DivisionCode, &geom, &p.Meaning, &p.Origin, &p.History, &p.Description, &p.NamedOn, &p.CancelledOn,
-		&p.ApprovedBy, &p.ApprovedOn, &p.Protected, &p.Synthetic, &p.Source, &p.Version, &p.UpdatedAt)
-	if err != nil {
-		return p, err
-	}
-	if p.Geometry, err = fromEWKB(geom); err != nil {
-		return p, fmt.Errorf("postgis: place %d: %w", p.ID, err)
-	}
-	return p, nil
-}
-
 // Places returns the places matching f, ordered by id.
 func (s *Store) Places(ctx context.Context, f gazetteer.PlaceFilter) ([]gazetteer.Place, error) {
 	w := rowstore.NewWhere(dollar)
 	q := "SELECT " + placeColumns + " FROM places" + rowstore.PlaceWhere(w, f, func(w *rowstore.Where, ids []int64) string {
 		return "id = ANY(" + w.Arg(ids) + ")"
 	})
-	return rowstore.ListOrNil(classifyOp, rowstore.OpQueryPlaces, scanPlace)(s.pool.Query(ctx, q, w.Args...))
+	return rowstore.ListOrNil(classifyOp, rowstore.OpQueryPlaces, dec.Place)(s.pool.Query(ctx, q, w.Args...))
 }
 
 // Place returns one place by id.
 func (s *Store) Place(ctx context.Context, id int64) (gazetteer.Place, error) {
-	return rowstore.One(classifyOp, rowstore.OpReadPlace, func() error { return rowstore.NoPlace(id) }, scanPlace,
+	return rowstore.One(classifyOp, rowstore.OpReadPlace, func() error { return rowstore.NoPlace(id) }, dec.Place,
 		s.pool.QueryRow(ctx, "SELECT "+placeColumns+" FROM places WHERE id = $1", id))
 }
 
@@ -58,19 +41,13 @@ func (s *Store) PlaceHistory(ctx context.Context, id int64) ([]gazetteer.PlaceVe
 	if _, err := s.Place(ctx, id); err != nil {
 		return nil, err
 	}
-	return rowstore.ListOrNil(classifyOp, rowstore.OpPlaceHistory, func(row rowstore.Scanner) (gazetteer.PlaceVersion, error) {
-		var v gazetteer.PlaceVersion
-		var actor, rec string
-		err := row.Scan(&v.PlaceID, &v.Version, &actor, &v.Reason, &v.At, &rec)
-		v.Actor, v.Record = diming.Actor(actor), []byte(rec)
-		return v, err
-	})(s.pool.Query(ctx, "SELECT place_id, version, actor, reason, at, record::text FROM place_versions WHERE place_id = $1 ORDER BY version", id))
+	return rowstore.ListOrNil(classifyOp, rowstore.OpPlaceHistory, dec.PlaceVersion)(s.pool.Query(ctx, "SELECT place_id, version, actor, reason, at, record::text FROM place_versions WHERE place_id = $1 ORDER BY version", id))
 }
 
 // ---- rows of a write (rowstore.PlaceRows)
 
 func (t *tx) LockPlace(ctx context.Context, id int64) (gazetteer.Place, error) {
-	return scanPlace(t.tx.QueryRow(ctx, "SELECT "+placeColumns+" FROM places WHERE id = $1"+lock, id))
+	return dec.Place(t.tx.QueryRow(ctx, "SELECT "+placeColumns+" FROM places WHERE id = $1"+lock, id))
 }
 
 const placeWriteColumns = `name, specific, generic, aliases, former_names, romanization, category, division_code,

@@ -209,6 +209,7 @@ func reason(err error) *rowstore.Reason {
 	}
 	return nil
 }
+
 // unreachable reports whether err says the connection to the database
 // failed or was lost, as pgx and the net package return it: a failed
 // connect, a network error (refused, reset, broken pipe), the server closing

@@ -57,3 +57,10 @@ func (t *tx) InsertAudit(ctx context.Context, e diming.AuditEntry) error {
 
 // lock is the clause that locks the rows a write reads.
 const lock = " FOR UPDATE"
+
+// dec scans rows: pgx reads every column into its Go type itself.
+var dec = rowstore.Decoder{
+	Time:     func(dst *time.Time) any { return dst },
+	NullTime: func(dst **time.Time) any { return dst },
+	Strings:  func(dst *[]string) any { return dst },
+}
