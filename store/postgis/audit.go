@@ -2,10 +2,6 @@ package postgis
 
 import (
 	"context"
-	"strconv"
-
-	"diming"
-	"diming/store/internal/rowstore"
 )
 
 func nullJSON(b []byte) any {
@@ -14,16 +10,6 @@ func nullJSON(b []byte) any {
 	}
 	return string(b)
 }
-
-// Audit returns audit entries, newest first.
-func (s *Store) Audit(ctx context.Context, f diming.AuditFilter) ([]diming.AuditEntry, error) {
-	w := rowstore.NewWhere(dollar)
-	q := "SELECT id, at, actor, action, entity, entity_id, before::text, after::text, reason FROM audit_log" + rowstore.AuditWhere(w, f)
-	return rowstore.ListOrNil(classifyOp, rowstore.OpQueryAudit, dec.Audit)(s.pool.Query(ctx, q, w.Args...))
-}
-
-// dollar is PostgreSQL's placeholder of the nth argument.
-func dollar(n int) string { return "$" + strconv.Itoa(n) }
 
 // ChangeMark returns the id of the newest audit entry (0 when there is none).
 func (s *Store) ChangeMark(ctx context.Context) (int64, error) {

@@ -10,86 +10,9 @@ import (
 
 	"diming/coverage"
 	"diming/gazetteer"
-	"diming/store/internal/rowstore"
 )
 
-var (
-	_ coverage.Store        = (*Store)(nil)
-	_ coverage.ChangeMarker = (*Store)(nil)
-)
-
-// ---- facilities
-
-const facilityColumns = `id, coalesce(code, ''), name, category, ST_X(geom), ST_Y(geom), address, floor_area, beds,
-	volunteer_station, comprehensive, status, coalesce(opened_on, ''), synthetic, note, version, updated_at`
-
-// Facilities lists every facility by id.
-func (s *Store) Facilities(ctx context.Context) ([]coverage.Facility, error) {
-	return rowstore.List(classifyOp, rowstore.OpQueryFacilities, dec.Facility)(s.pool.Query(ctx, "SELECT "+facilityColumns+" FROM facilities ORDER BY id"))
-}
-
-// Facility returns one facility.
-func (s *Store) Facility(ctx context.Context, id int64) (coverage.Facility, error) {
-	return rowstore.One(classifyOp, rowstore.OpReadFacility, func() error { return rowstore.NoFacility(id) }, dec.Facility,
-		s.pool.QueryRow(ctx, "SELECT "+facilityColumns+" FROM facilities WHERE id = $1", id))
-}
-
-// ---- rows of a write (rowstore.FacilityRows)
-
-func (t *tx) LockFacility(ctx context.Context, id int64) (coverage.Facility, error) {
-	return dec.Facility(t.tx.QueryRow(ctx, "SELECT "+facilityColumns+" FROM facilities WHERE id = $1"+lock, id))
-}
-
-func (t *tx) LockFacilityByCode(ctx context.Context, code string) (coverage.Facility, error) {
-	return dec.Facility(t.tx.QueryRow(ctx, "SELECT "+facilityColumns+" FROM facilities WHERE code = $1"+lock, code))
-}
-
-const facilityWriteColumns = `code, name, category, geom, address, floor_area, beds, volunteer_station, comprehensive,
-	status, opened_on, synthetic, note, version, updated_at`
-
-const facilityWriteValues = `NULLIF($1, ''), $2, $3, ST_SetSRID(ST_MakePoint($4, $5), 4326), $6, $7, $8, $9, $10,
-	$11, NULLIF($12, ''), $13, $14, $15, $16`
-
-func facilityArgs(f coverage.Facility) []any {
-	return []any{f.Code, f.Name, string(f.Category), f.Point[0], f.Point[1], f.Address, f.FloorArea, f.Beds,
-		f.VolunteerStation, f.Comprehensive, f.Status, f.OpenedOn, f.Synthetic, f.Note, f.Version, f.UpdatedAt}
-}
-
-func (t *tx) InsertFacility(ctx context.Context, f coverage.Facility) (int64, error) {
-	return t.insert(ctx, "INSERT INTO facilities ("+facilityWriteColumns+") VALUES ("+facilityWriteValues+") RETURNING id", facilityArgs(f)...)
-}
-
-func (t *tx) UpdateFacility(ctx context.Context, f coverage.Facility) error {
-	_, err := t.exec(ctx, "UPDATE facilities SET ("+facilityWriteColumns+") = ROW("+facilityWriteValues+") WHERE id = $17", append(facilityArgs(f), f.ID)...)
-	return err
-}
-
-func (t *tx) DeleteFacility(ctx context.Context, id int64) error {
-	_, err := t.exec(ctx, "DELETE FROM facilities WHERE id = $1", id)
-	return err
-}
-
-// ---- the walking network and household points
-
-// RoadSegments lists every segment by id.
-func (s *Store) RoadSegments(ctx context.Context) ([]coverage.RoadSegment, error) {
-	return rowstore.List(classifyOp, rowstore.OpQueryRoads, dec.RoadSegment)(s.pool.Query(ctx, "SELECT id, ST_AsEWKB(geom), class, name, source, synthetic FROM road_segments ORDER BY id"))
-}
-
-// Households lists every household point by id.
-func (s *Store) Households(ctx context.Context) ([]coverage.HouseholdPoint, error) {
-	return rowstore.List(classifyOp, rowstore.OpQueryHouseholds, dec.Household)(s.pool.Query(ctx, "SELECT id, ST_X(geom), ST_Y(geom), households, residents, aged_60, source, synthetic FROM households ORDER BY id"))
-}
-
-// ---- rows of a bulk load (rowstore.CoverageRows): COPY
-
-func (t *tx) ClearRoadSegments(ctx context.Context) (int64, error) {
-	return t.exec(ctx, "DELETE FROM road_segments")
-}
-
-func (t *tx) ClearHouseholds(ctx context.Context) (int64, error) {
-	return t.exec(ctx, "DELETE FROM households")
-}
+// ---- bulk loads (rowstore.Tx): COPY
 
 // copyRows loads n rows into table with COPY; row(i) is row i's values in
 // cols order.
@@ -131,38 +54,6 @@ func pointEWKB(p orb.Point) []byte {
 	binary.LittleEndian.PutUint64(b[9:], math.Float64bits(p[0]))
 	binary.LittleEndian.PutUint64(b[17:], math.Float64bits(p[1]))
 	return b
-}
-
-// ---- saved runs
-
-const runColumns = "id, report, params::text, data_version, computed_at, created_by, created_at, summary::text"
-
-// Runs lists saved runs, newest first, without their units and points.
-func (s *Store) Runs(ctx context.Context, f coverage.RunFilter) ([]coverage.Run, error) {
-	return rowstore.List(classifyOp, rowstore.OpQueryRuns, dec.Run)(s.pool.Query(ctx,
-		"SELECT "+runColumns+" FROM coverage_runs WHERE ($1 = '' OR report = $1) ORDER BY id DESC LIMIT $2", f.Report, rowstore.RunLimit(f)))
-}
-
-// Run returns one saved run with its units and points.
-func (s *Store) Run(ctx context.Context, id int64) (coverage.Run, error) {
-	r, err := rowstore.One(classifyOp, rowstore.OpReadRun, func() error { return rowstore.NoRun(id) }, dec.Run,
-		s.pool.QueryRow(ctx, "SELECT "+runColumns+" FROM coverage_runs WHERE id = $1", id))
-	if err != nil {
-		return r, err
-	}
-	if r.Units, err = rowstore.ListOrNil(classifyOp, rowstore.OpReadRun, dec.RunUnit)(s.pool.Query(ctx, `SELECT division_code, name, level, total, covered, value, met, extra::text, ST_AsEWKB(geom)
-		FROM coverage_run_units WHERE run_id = $1 ORDER BY id`, id)); err != nil {
-		return r, err
-	}
-	r.Points, err = rowstore.ListOrNil(classifyOp, rowstore.OpReadRun, dec.RunPoint)(s.pool.Query(ctx, "SELECT kind, ref_id, value, extra::text, ST_X(geom), ST_Y(geom) FROM coverage_run_points WHERE run_id = $1 ORDER BY id", id))
-	return r, err
-}
-
-func (t *tx) InsertRun(ctx context.Context, r coverage.Run) (coverage.Run, error) {
-	err := t.tx.QueryRow(ctx, `INSERT INTO coverage_runs (report, params, data_version, computed_at, created_by, created_at, summary)
-		VALUES ($1, $2::jsonb, $3, $4, $5, $6, $7::jsonb) RETURNING id, computed_at, created_at`,
-		r.Report, nullJSON(r.Params), r.DataVersion, r.ComputedAt, string(r.CreatedBy), r.CreatedAt, nullJSON(r.Summary)).Scan(&r.ID, &r.ComputedAt, &r.CreatedAt)
-	return r, err
 }
 
 func (t *tx) InsertRunUnits(ctx context.Context, runID int64, us []coverage.RunUnit) error {

@@ -5,23 +5,53 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/paulmach/orb"
 
-	"diming"
 	"diming/store/internal/rowstore"
 )
 
-// tx is one transaction: it implements rowstore.Tx, each method one
-// statement. Reads for a write lock their row (FOR UPDATE).
+// conn runs rowstore's statements on the pool or in a transaction.
+type conn struct {
+	q interface {
+		Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+		QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+		Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	}
+}
+
+func (c conn) Query(ctx context.Context, sql string, args ...any) (rowstore.Rows, error) {
+	return c.q.Query(ctx, sql, args...)
+}
+
+func (c conn) QueryRow(ctx context.Context, sql string, args ...any) rowstore.Scanner {
+	return c.q.QueryRow(ctx, sql, args...)
+}
+
+func (c conn) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
+	tag, err := c.q.Exec(ctx, sql, args...)
+	return tag.RowsAffected(), err
+}
+
+// Insert runs an INSERT … RETURNING id.
+func (c conn) Insert(ctx context.Context, sql string, args ...any) (int64, error) {
+	var id int64
+	err := c.q.QueryRow(ctx, sql, args...).Scan(&id)
+	return id, err
+}
+
+// tx is one transaction (rowstore.Tx).
 type tx struct {
+	conn
 	tx  pgx.Tx
 	now time.Time
 }
 
 var _ rowstore.Tx = (*tx)(nil)
 
-// begin runs fn in one transaction (rowstore.Engine's begin).
+// begin runs fn in one transaction (rowstore.Config.Begin).
 func (s *Store) begin(ctx context.Context, fn func(rowstore.Tx) error) error {
-	return pgx.BeginFunc(ctx, s.pool, func(t pgx.Tx) error { return fn(&tx{tx: t}) })
+	return pgx.BeginFunc(ctx, s.pool, func(t pgx.Tx) error { return fn(&tx{conn: conn{t}, tx: t}) })
 }
 
 // Now is the database's clock at the first call, the same for the rest of
@@ -35,32 +65,18 @@ func (t *tx) Now(ctx context.Context) (time.Time, error) {
 	return t.now, nil
 }
 
-// exec runs a statement: how many rows it touched.
-func (t *tx) exec(ctx context.Context, sql string, args ...any) (int64, error) {
-	tag, err := t.tx.Exec(ctx, sql, args...)
-	return tag.RowsAffected(), err
-}
-
-// insert runs an INSERT … RETURNING id.
-func (t *tx) insert(ctx context.Context, sql string, args ...any) (int64, error) {
-	var id int64
-	err := t.tx.QueryRow(ctx, sql, args...).Scan(&id)
-	return id, err
-}
-
-func (t *tx) InsertAudit(ctx context.Context, e diming.AuditEntry) error {
-	_, err := t.exec(ctx, `INSERT INTO audit_log (actor, action, entity, entity_id, before, after, reason)
-		VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7)`, string(e.Actor), e.Action, e.Entity, e.EntityID,
-		nullJSON(e.Before), nullJSON(e.After), e.Reason)
-	return err
-}
-
-// lock is the clause that locks the rows a write reads.
-const lock = " FOR UPDATE"
-
-// dec scans rows: pgx reads every column into its Go type itself.
-var dec = rowstore.Decoder{
-	Time:     func(dst *time.Time) any { return dst },
-	NullTime: func(dst **time.Time) any { return dst },
-	Strings:  func(dst *[]string) any { return dst },
+// codec: pgx reads and writes every column as its Go type itself; geometry
+// goes as EWKB.
+var codec = rowstore.Codec{
+	ScanTime:     func(dst *time.Time) any { return dst },
+	ScanNullTime: func(dst **time.Time) any { return dst },
+	ScanStrings:  func(dst *[]string) any { return dst },
+	Time:         func(t time.Time) any { return t },
+	NullTime:     func(t *time.Time) any { return t },
+	Strings:      func(s []string) any { return s },
+	Geometry: func(g orb.Geometry, _ bool) ([]any, error) {
+		b, err := toEWKB(g)
+		return []any{b}, err
+	},
+	TimeResolution: time.Microsecond,
 }

@@ -147,7 +147,6 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	return v, nil
 }
 
-
 // classify turns a database error into a *diming.Error by SQLite's result
 // code, never by message text (see reason).
 func classify(err error, zh, en string) error { return classifyOp(err, rowstore.Op{ZH: zh, EN: en}) }

@@ -20,7 +20,7 @@ func (e Engine) CreateUser(ctx context.Context, actor diming.Actor, u auth.User,
 		if u.CreatedAt, err = tx.Now(ctx); err != nil {
 			return err
 		}
-		u.ID, err = tx.InsertUser(ctx, u, passwordHash)
+		u.ID, err = tx.Insert(ctx, e.sql.InsertUser, u.Name, u.DisplayName, string(u.Role), passwordHash, u.Disabled, e.codec.Time(u.CreatedAt))
 		if err := e.classify(err, OpCreateUser); diming.Code(err) == diming.ECONFLICT {
 			return UserNameTaken(u.Name)
 		} else if err != nil {
@@ -35,15 +35,15 @@ func (e Engine) CreateUser(ctx context.Context, actor diming.Actor, u auth.User,
 // audited (without the hash).
 func (e Engine) SetPassword(ctx context.Context, actor diming.Actor, userID int64, passwordHash string) error {
 	return e.inTx(ctx, OpSetPassword, func(tx Tx) error {
-		found, err := tx.SetPasswordHash(ctx, userID, passwordHash)
+		found, err := tx.Exec(ctx, e.sql.SetPassword, passwordHash, userID)
 		if err != nil {
 			return err
 		}
-		if !found {
+		if found != 1 {
 			return NoUser()
 		}
 		// Every session of the user ends with the old password.
-		if err := tx.DeleteSessionsOf(ctx, userID); err != nil {
+		if _, err := tx.Exec(ctx, e.sql.DeleteSessionsOf, userID); err != nil {
 			return err
 		}
 		return e.audit(ctx, tx, changed(actor, "update", "user", fmt.Sprint(userID), nil, json.RawMessage(`{"password":"changed"}`)))
@@ -55,7 +55,7 @@ func (e Engine) SetPassword(ctx context.Context, actor diming.Actor, userID int6
 func (e Engine) CreateToken(ctx context.Context, actor diming.Actor, userID int64, tokenHash, label string, expires *time.Time) (auth.Token, error) {
 	t := auth.Token{UserID: userID, Label: label, ExpiresAt: expires}
 	err := e.inTx(ctx, OpCreateToken, func(tx Tx) error {
-		if _, err := tx.ReadUser(ctx, userID); NoRows(err) {
+		if _, err := e.codec.Users(tx.QueryRow(ctx, e.sql.UserByID, userID)); NoRows(err) {
 			return NoUser()
 		} else if err != nil {
 			return e.classify(err, OpReadUser)
@@ -64,7 +64,7 @@ func (e Engine) CreateToken(ctx context.Context, actor diming.Actor, userID int6
 		if t.CreatedAt, err = tx.Now(ctx); err != nil {
 			return err
 		}
-		if t.ID, err = tx.InsertToken(ctx, t, tokenHash); err != nil {
+		if t.ID, err = tx.Insert(ctx, e.sql.InsertToken, userID, tokenHash, label, e.codec.Time(t.CreatedAt), e.codec.NullTime(expires)); err != nil {
 			return err
 		}
 		return e.audit(ctx, tx, created(actor, "token", fmt.Sprint(t.ID), jsonOf(t)))

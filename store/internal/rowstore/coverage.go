@@ -12,7 +12,7 @@ import (
 
 // lockFacility reads a facility for a write in tx.
 func (e Engine) lockFacility(ctx context.Context, tx Tx, id int64) (coverage.Facility, error) {
-	f, err := tx.LockFacility(ctx, id)
+	f, err := e.codec.Facility(tx.QueryRow(ctx, e.sql.LockFacility, id))
 	if NoRows(err) {
 		return f, NoFacility(id)
 	}
@@ -61,10 +61,12 @@ func (e Engine) writeFacility(ctx context.Context, tx Tx, actor diming.Actor, f 
 	if f.UpdatedAt, err = tx.Now(ctx); err != nil {
 		return f, err
 	}
+	args := []any{nullStr(f.Code), f.Name, string(f.Category), f.Point[0], f.Point[1], f.Address, f.FloorArea, f.Beds,
+		f.VolunteerStation, f.Comprehensive, f.Status, nullStr(f.OpenedOn), f.Synthetic, f.Note, f.Version, e.codec.Time(f.UpdatedAt)}
 	if old == nil {
-		f.ID, err = tx.InsertFacility(ctx, f)
+		f.ID, err = tx.Insert(ctx, e.sql.InsertFacility, args...)
 	} else {
-		err = tx.UpdateFacility(ctx, f)
+		_, err = tx.Exec(ctx, e.sql.UpdateFacility, append(args, f.ID)...)
 	}
 	if err := e.classify(err, OpStoreFacilityNamed(f.Name)); diming.Code(err) == diming.ECONFLICT {
 		return f, FacilityCodeTaken(f.Code, err)
@@ -84,7 +86,7 @@ func (e Engine) DeleteFacility(ctx context.Context, actor diming.Actor, id int64
 		if old.Version != version {
 			return StaleFacility(old.Name, version, old.Version)
 		}
-		if err := tx.DeleteFacility(ctx, id); err != nil {
+		if _, err := tx.Exec(ctx, e.sql.DeleteFacility, id); err != nil {
 			return err
 		}
 		return e.audit(ctx, tx, changed(actor, "delete", coverage.EntityFacility, fmt.Sprint(id), old.Record(), nil))
@@ -103,7 +105,7 @@ func (e Engine) ImportFacilities(ctx context.Context, actor diming.Actor, fs []c
 		for _, f := range fs {
 			var old *coverage.Facility
 			if f.Code != "" {
-				o, err := tx.LockFacilityByCode(ctx, f.Code)
+				o, err := e.codec.Facility(tx.QueryRow(ctx, e.sql.LockFacilityByCode, f.Code))
 				switch {
 				case err == nil:
 					old = &o
@@ -136,7 +138,7 @@ func (e Engine) ImportFacilities(ctx context.Context, actor diming.Actor, fs []c
 // bulk runs one bulk load of n rows (after emptying the table when replace
 // is set) with its one audit entry.
 func (e Engine) bulk(ctx context.Context, op Op, actor diming.Actor, entity, noun string, n int, replace bool,
-	clear func(context.Context, Tx) (int64, error), load func(context.Context, Tx) error) (int, error) {
+	clear string, load func(context.Context, Tx) error) (int, error) {
 	if n == 0 && !replace {
 		return 0, nil
 	}
@@ -144,7 +146,7 @@ func (e Engine) bulk(ctx context.Context, op Op, actor diming.Actor, entity, nou
 		var removed int64
 		if replace {
 			var err error
-			if removed, err = clear(ctx, tx); err != nil {
+			if removed, err = tx.Exec(ctx, clear); err != nil {
 				return err
 			}
 		}
@@ -165,7 +167,7 @@ func (e Engine) PutRoadSegments(ctx context.Context, actor diming.Actor, segs []
 		return 0, err
 	}
 	return e.bulk(ctx, OpImportRoads, actor, coverage.EntityRoads, "segments", len(segs), replace,
-		func(ctx context.Context, tx Tx) (int64, error) { return tx.ClearRoadSegments(ctx) },
+		e.sql.ClearRoadSegments,
 		func(ctx context.Context, tx Tx) error { return tx.InsertRoadSegments(ctx, segs) })
 }
 
@@ -175,7 +177,7 @@ func (e Engine) PutHouseholds(ctx context.Context, actor diming.Actor, hs []cove
 		return 0, err
 	}
 	return e.bulk(ctx, OpImportHouseholds, actor, coverage.EntityHouseholds, "points", len(hs), replace,
-		func(ctx context.Context, tx Tx) (int64, error) { return tx.ClearHouseholds(ctx) },
+		e.sql.ClearHouseholds,
 		func(ctx context.Context, tx Tx) error { return tx.InsertHouseholds(ctx, hs) })
 }
 
@@ -198,7 +200,9 @@ func (e Engine) SaveRun(ctx context.Context, actor diming.Actor, r coverage.Run)
 		if r.ComputedAt.IsZero() {
 			r.ComputedAt = now
 		}
-		if r, err = tx.InsertRun(ctx, r); err != nil {
+		r.ComputedAt = e.codec.stored(r.ComputedAt)
+		if r.ID, err = tx.Insert(ctx, e.sql.InsertRun, r.Report, nullJSON(r.Params), r.DataVersion, e.codec.Time(r.ComputedAt),
+			string(actor), e.codec.Time(now), nullJSON(r.Summary)); err != nil {
 			return err
 		}
 		if len(r.Units) > 0 {
@@ -218,13 +222,4 @@ func (e Engine) SaveRun(ctx context.Context, actor diming.Actor, r coverage.Run)
 		return coverage.Run{}, err
 	}
 	return out, nil
-}
-
-// RunLimit is how many runs a read of saved runs answers at most (50 when
-// the filter does not say).
-func RunLimit(f coverage.RunFilter) int {
-	if f.Limit <= 0 {
-		return 50
-	}
-	return f.Limit
 }

@@ -3,6 +3,8 @@ package rowstore
 import (
 	"strings"
 
+	"github.com/paulmach/orb"
+
 	"diming"
 	"diming/gazetteer"
 )
@@ -71,7 +73,7 @@ func PlaceWhere(w *Where, f gazetteer.PlaceFilter, idIn func(w *Where, ids []int
 
 // DivisionWhere is the tail of a divisions read, ordered by code;
 // inBox(w, b) is the engine's condition "the bounding box meets b".
-func DivisionWhere(w *Where, f gazetteer.DivisionFilter, inBox func(w *Where, f gazetteer.DivisionFilter) string) string {
+func DivisionWhere(w *Where, f gazetteer.DivisionFilter, inBox func(w *Where, b orb.Bound) string) string {
 	if f.Level != "" {
 		w.And("level = " + w.Arg(string(f.Level)))
 	}
@@ -79,7 +81,7 @@ func DivisionWhere(w *Where, f gazetteer.DivisionFilter, inBox func(w *Where, f 
 		w.And("parent_code = " + w.Arg(f.ParentCode))
 	}
 	if f.BBox != nil {
-		w.And(inBox(w, f))
+		w.And(inBox(w, *f.BBox))
 	}
 	return w.String() + " ORDER BY code"
 }

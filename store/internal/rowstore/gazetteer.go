@@ -28,7 +28,7 @@ func (e Engine) PutDivisions(ctx context.Context, actor diming.Actor, ds []gazet
 		n := 0
 		for i, d := range ds {
 			gazetteer.ReportProgress(ctx, i, len(ds))
-			old, err := tx.LockDivision(ctx, d.Code)
+			old, err := e.codec.Division(tx.QueryRow(ctx, e.sql.LockDivision, d.Code))
 			action, before := "update", []byte(nil)
 			switch {
 			case err == nil:
@@ -43,7 +43,7 @@ func (e Engine) PutDivisions(ctx context.Context, actor diming.Actor, ds []gazet
 				continue
 			}
 			d.UpdatedAt = now
-			if err := tx.UpsertDivision(ctx, d); err != nil {
+			if err := e.upsertDivision(ctx, tx, d); err != nil {
 				return e.classify(err, OpWriteDivision(d.Code))
 			}
 			if err := e.audit(ctx, tx, changed(actor, action, "division", d.Code, before, after)); err != nil {
@@ -54,7 +54,7 @@ func (e Engine) PutDivisions(ctx context.Context, actor diming.Actor, ds []gazet
 		if n == 0 {
 			return nil
 		}
-		return e.classify(rewriteBoundaryLines(ctx, tx), OpRewriteLines)
+		return e.classify(e.rewriteBoundaryLines(ctx, tx), OpRewriteLines)
 	})
 	if err == nil {
 		gazetteer.ReportProgress(ctx, len(ds), len(ds))
@@ -66,19 +66,62 @@ func (e Engine) PutDivisions(ctx context.Context, actor diming.Actor, ds []gazet
 // divisions as they stand in tx and replaces the stored ones, so QGIS sees
 // lines that match the polygons. One rewrite runs at a time: a concurrent
 // writer waits for the lock, then reads what the other one left.
-func rewriteBoundaryLines(ctx context.Context, tx Tx) error {
-	if err := tx.LockBoundaryLines(ctx); err != nil {
-		return err
+func (e Engine) rewriteBoundaryLines(ctx context.Context, tx Tx) error {
+	if e.sql.LockBoundaryLines != "" {
+		if _, err := tx.Exec(ctx, e.sql.LockBoundaryLines); err != nil {
+			return err
+		}
 	}
-	all, err := tx.AllDivisions(ctx)
+	all, err := List(e.classify, OpReadDivision, e.codec.Division)(tx.Query(ctx, e.sql.AllDivisions))
 	if err != nil {
 		return err
 	}
-	var lines []gazetteer.BoundaryLine
-	for _, level := range gazetteer.Levels {
-		lines = append(lines, gazetteer.DeriveBoundaryLines(all, level)...)
+	if _, err := tx.Exec(ctx, e.sql.DeleteBoundaryLines); err != nil {
+		return err
 	}
-	return tx.ReplaceBoundaryLines(ctx, lines)
+	for _, level := range gazetteer.Levels {
+		for _, l := range gazetteer.DeriveBoundaryLines(all, level) {
+			geom, err := e.codec.Geometry(l.Geometry, false)
+			if err != nil {
+				return fmt.Errorf("line %s: %w", l.ID, err)
+			}
+			args := append([]any{l.ID, string(l.Level), l.LeftCode, l.RightCode, l.LeftName, l.RightName, l.LengthM}, geom...)
+			if _, err := tx.Exec(ctx, e.sql.InsertBoundaryLine, args...); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (e Engine) upsertDivision(ctx context.Context, tx Tx, d gazetteer.Division) error {
+	geom, err := e.codec.Geometry(d.Geometry, true)
+	if err != nil {
+		return fmt.Errorf("division %s: %w", d.Code, err)
+	}
+	args := append([]any{d.Code, d.Name, string(d.Level), d.ParentCode}, geom...)
+	args = append(args, d.Households, d.Population, d.Population60, d.UrbanRuralCode, d.Synthetic, e.codec.Time(d.UpdatedAt))
+	_, err = tx.Exec(ctx, e.sql.UpsertDivision, args...)
+	return err
+}
+
+// placeArgs are a place's arguments of InsertPlace and UpdatePlace.
+func (e Engine) placeArgs(p gazetteer.Place) ([]any, error) {
+	geom, err := e.codec.Geometry(p.Geometry, true)
+	if err != nil {
+		return nil, fmt.Errorf("place %s: %w", p.Name, err)
+	}
+	args := append([]any{p.Name, p.Specific, p.Generic, e.codec.Strings(nonNil(p.Aliases)), e.codec.Strings(nonNil(p.FormerNames)),
+		p.Romanization, p.Category, p.DivisionCode}, geom...)
+	return append(args, p.Meaning, p.Origin, p.History, p.Description, nullStr(p.NamedOn), nullStr(p.CancelledOn),
+		p.ApprovedBy, nullStr(p.ApprovedOn), p.Protected, p.Synthetic, p.Source, p.Version, e.codec.Time(p.UpdatedAt)), nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 // ---- places
@@ -112,7 +155,7 @@ func (e Engine) putPlaces(ctx context.Context, tx Tx, actor diming.Actor, reason
 	for _, p := range ps {
 		var old *gazetteer.Place
 		if p.ID != 0 {
-			o, err := tx.LockPlace(ctx, p.ID)
+			o, err := e.codec.Place(tx.QueryRow(ctx, e.sql.LockPlace, p.ID))
 			if NoRows(err) {
 				return nil, NoPlace(p.ID)
 			} else if err != nil {
@@ -130,18 +173,22 @@ func (e Engine) putPlaces(ctx context.Context, tx Tx, actor diming.Actor, reason
 		}
 		p, action := ch.Place, ch.Action
 		p.UpdatedAt = now
+		args, err := e.placeArgs(p)
+		if err != nil {
+			return nil, err
+		}
 		if action == "create" {
-			p.ID, err = tx.InsertPlace(ctx, p)
+			p.ID, err = tx.Insert(ctx, e.sql.InsertPlace, args...)
 			err = e.classify(err, OpWritePlace(p.Name))
 		} else {
-			err = e.classify(tx.UpdatePlace(ctx, p), OpUpdatePlace(p.Name))
+			_, err = tx.Exec(ctx, e.sql.UpdatePlace, append(args, p.ID)...)
+			err = e.classify(err, OpUpdatePlace(p.Name))
 		}
 		if err != nil {
 			return nil, err
 		}
 		rec := p.Record()
-		v := gazetteer.PlaceVersion{PlaceID: p.ID, Version: p.Version, Actor: actor, Reason: reason, At: now, Record: rec}
-		if err := tx.InsertPlaceVersion(ctx, v); err != nil {
+		if _, err := tx.Exec(ctx, e.sql.InsertPlaceVersion, p.ID, p.Version, string(actor), reason, e.codec.Time(now), string(rec)); err != nil {
 			return nil, e.classify(err, OpWritePlaceHist)
 		}
 		if err := e.audit(ctx, tx, changed(actor, action, "place", fmt.Sprint(p.ID), ch.Before, rec)); err != nil {
@@ -169,14 +216,14 @@ func (e Engine) CreateApplication(ctx context.Context, actor diming.Actor, a gaz
 			return err
 		}
 		a.Version, a.CreatedAt, a.UpdatedAt = 1, now, now
-		if a.ID, err = tx.InsertApplication(ctx, a); err != nil {
+		if a.ID, err = tx.Insert(ctx, e.sql.InsertApplication, a.Kind, string(a.Status), a.Applicant, a.Name, e.codec.Time(now), e.codec.Time(now)); err != nil {
 			return err
 		}
 		rec := a.Record()
-		if err := tx.SetApplicationRecord(ctx, a.ID, rec); err != nil {
+		if _, err := tx.Exec(ctx, e.sql.SetAppRecord, string(rec), a.ID); err != nil {
 			return err
 		}
-		if err := tx.InsertApplicationEvent(ctx, a.ID, gazetteer.AppEvent{At: now, Actor: actor, Action: "create", To: a.Status}); err != nil {
+		if err := e.appendEvent(ctx, tx, a.ID, gazetteer.AppEvent{At: now, Actor: actor, Action: "create", To: a.Status}); err != nil {
 			return err
 		}
 		out = a
@@ -187,7 +234,7 @@ func (e Engine) CreateApplication(ctx context.Context, actor diming.Actor, a gaz
 
 // lockApplication reads an application for a write in tx.
 func (e Engine) lockApplication(ctx context.Context, tx Tx, id int64) (gazetteer.Application, error) {
-	a, err := tx.LockApplication(ctx, id)
+	a, err := e.codec.Application(tx.QueryRow(ctx, e.sql.LockApplication, id))
 	if NoRows(err) {
 		return a, NoApplication(id)
 	}
@@ -222,17 +269,22 @@ func (e Engine) UpdateApplication(ctx context.Context, actor diming.Actor, a gaz
 		}
 		a.Version, a.UpdatedAt = old.Version+1, now
 		rec := a.Record()
-		if err := tx.UpdateApplication(ctx, a, rec); err != nil {
+		if _, err := tx.Exec(ctx, e.sql.UpdateApplication, string(a.Status), a.Name, string(rec), a.Version, e.codec.Time(now), a.ID); err != nil {
 			return err
 		}
 		ev.At = now
-		if err := tx.InsertApplicationEvent(ctx, a.ID, ev); err != nil {
+		if err := e.appendEvent(ctx, tx, a.ID, ev); err != nil {
 			return err
 		}
 		out = a
 		return e.audit(ctx, tx, changed(actor, "update", "application", fmt.Sprint(a.ID), old.Record(), rec))
 	})
 	return out, err
+}
+
+func (e Engine) appendEvent(ctx context.Context, tx Tx, id int64, ev gazetteer.AppEvent) error {
+	_, err := tx.Exec(ctx, e.sql.InsertAppEvent, id, e.codec.Time(ev.At), string(ev.Actor), ev.Action, string(ev.From), string(ev.To), ev.Note)
+	return err
 }
 
 // publish writes a publication's place under its name claim, the one claim
@@ -242,16 +294,16 @@ func (e Engine) UpdateApplication(ctx context.Context, actor diming.Actor, a gaz
 // written and the claim bound to it. It returns the place's id.
 func (e Engine) publish(ctx context.Context, tx Tx, actor diming.Actor, a gazetteer.Application, pub gazetteer.Publication, now time.Time) (int64, error) {
 	if pub.Place.ID != 0 {
-		if err := tx.ReleaseClaims(ctx, pub.Place.ID); err != nil {
+		if _, err := tx.Exec(ctx, e.sql.ReleaseClaims, pub.Place.ID); err != nil {
 			return 0, err
 		}
 	}
 	if pub.ClaimKey != "" {
-		took, err := tx.TakeClaim(ctx, pub.ClaimKey, a.ID, now)
+		took, err := tx.Exec(ctx, e.sql.TakeClaim, pub.ClaimKey, a.ID, e.codec.Time(now))
 		if err != nil {
 			return 0, err
 		}
-		if !took {
+		if took != 1 {
 			return 0, NameTaken(a)
 		}
 	}
@@ -261,7 +313,7 @@ func (e Engine) publish(ctx context.Context, tx Tx, actor diming.Actor, a gazett
 	}
 	id := places[0].ID
 	if pub.ClaimKey != "" {
-		if err := tx.BindClaim(ctx, pub.ClaimKey, id); err != nil {
+		if _, err := tx.Exec(ctx, e.sql.BindClaim, id, pub.ClaimKey); err != nil {
 			return 0, err
 		}
 	}
@@ -280,7 +332,8 @@ func (e Engine) AddAttachment(ctx context.Context, actor diming.Actor, att gazet
 		if att.UploadedAt, err = tx.Now(ctx); err != nil {
 			return err
 		}
-		if att.ID, err = tx.InsertAttachment(ctx, att, data); err != nil {
+		if att.ID, err = tx.Insert(ctx, e.sql.InsertAttachment, att.ApplicationID, att.Kind, att.Filename, att.Size, att.SHA256, data,
+			att.UploadedBy, e.codec.Time(att.UploadedAt)); err != nil {
 			return err
 		}
 		return e.audit(ctx, tx, created(actor, "attachment", fmt.Sprint(att.ID), attachmentRecord(att)))
@@ -295,7 +348,7 @@ func (e Engine) AddComment(ctx context.Context, c gazetteer.Comment) (gazetteer.
 		if c.CreatedAt, err = tx.Now(ctx); err != nil {
 			return err
 		}
-		if c.ID, err = tx.InsertComment(ctx, c); err != nil {
+		if c.ID, err = tx.Insert(ctx, e.sql.InsertComment, c.ApplicationID, c.Author, c.Text, e.codec.Time(c.CreatedAt)); err != nil {
 			return err
 		}
 		return e.audit(ctx, tx, created("public", "comment", fmt.Sprint(c.ID), jsonOf(c)))
@@ -318,7 +371,7 @@ func (e Engine) PutMarker(ctx context.Context, actor diming.Actor, m gazetteer.M
 		if m.ID == 0 {
 			m.Version = 1
 		} else {
-			old, err := tx.LockMarker(ctx, m.ID)
+			old, err := e.codec.Marker(tx.QueryRow(ctx, e.sql.LockMarker, m.ID))
 			if NoRows(err) {
 				return NoMarker()
 			} else if err != nil {
@@ -333,10 +386,11 @@ func (e Engine) PutMarker(ctx context.Context, actor diming.Actor, m gazetteer.M
 		if m.UpdatedAt, err = tx.Now(ctx); err != nil {
 			return err
 		}
+		args := []any{m.Number, m.Kind, m.LineID, string(m.Level), m.Point[0], m.Point[1], nullStr(m.SetOn), m.State, m.Note, m.Version, e.codec.Time(m.UpdatedAt)}
 		if action == "create" {
-			m.ID, err = tx.InsertMarker(ctx, m)
+			m.ID, err = tx.Insert(ctx, e.sql.InsertMarker, args...)
 		} else {
-			err = tx.UpdateMarker(ctx, m)
+			_, err = tx.Exec(ctx, e.sql.UpdateMarker, append(args, m.ID)...)
 		}
 		if err := e.classify(err, OpStoreMarker); diming.Code(err) == diming.ECONFLICT {
 			return MarkerNumberTaken(m.Number)
@@ -359,14 +413,14 @@ func (e Engine) AddInspection(ctx context.Context, actor diming.Actor, in gazett
 		if in.CreatedAt, err = tx.Now(ctx); err != nil {
 			return err
 		}
-		found, err := tx.SetMarkerState(ctx, in.MarkerID, in.State, in.CreatedAt)
+		found, err := tx.Exec(ctx, e.sql.SetMarkerState, in.State, e.codec.Time(in.CreatedAt), in.MarkerID)
 		if err != nil {
 			return err
 		}
-		if !found {
+		if found != 1 {
 			return NoMarker()
 		}
-		if in.ID, err = tx.InsertInspection(ctx, in); err != nil {
+		if in.ID, err = tx.Insert(ctx, e.sql.InsertInspection, in.MarkerID, in.InspectedOn, in.State, in.Note, in.Inspector, e.codec.Time(in.CreatedAt)); err != nil {
 			return err
 		}
 		return e.audit(ctx, tx, created(actor, "inspection", fmt.Sprint(in.ID), jsonOf(in)))

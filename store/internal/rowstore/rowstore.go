@@ -8,9 +8,7 @@ import (
 	"time"
 
 	"diming"
-	"diming/auth"
 	"diming/coverage"
-	"diming/gazetteer"
 )
 
 // Op names what a store was doing, in Chinese and English; an error's
@@ -97,130 +95,65 @@ func One[T any](c Classifier, op Op, notFound func() error, scan func(Scanner) (
 	return v, c(err, op)
 }
 
-// Tx is one open transaction of an adapter. Each method runs one statement
-// (or one bulk load) and reports the driver's error as it is; the flows in
-// this package decide what it means. Reads with "Lock" lock the row until
-// the transaction ends where the engine locks rows (PostgreSQL's FOR
-// UPDATE; SQLite's writers hold the database lock from BEGIN IMMEDIATE).
+// Conn runs statements: the store's pool or database handle, or one
+// transaction.
+type Conn interface {
+	Query(ctx context.Context, sql string, args ...any) (Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) Scanner
+	// Exec runs a statement: how many rows it touched.
+	Exec(ctx context.Context, sql string, args ...any) (int64, error)
+	// Insert runs an INSERT and returns the new row's id (PostgreSQL's
+	// statements end in RETURNING id).
+	Insert(ctx context.Context, sql string, args ...any) (int64, error)
+}
+
+// Tx is one open transaction of an adapter: its statements, its clock and
+// its bulk loads (COPY, or batched INSERTs).
 type Tx interface {
+	Conn
 	// Now is the time this transaction writes into updated_at and the
 	// like: the database's clock where it has one (PostGIS), the same
 	// value on every call.
 	Now(ctx context.Context) (time.Time, error)
-	// InsertAudit appends one row to audit_log (its reason already set).
-	InsertAudit(ctx context.Context, e diming.AuditEntry) error
-
-	ApplicationRows
-	PlaceRows
-	DivisionRows
-	MarkerRows
-	FacilityRows
-	CoverageRows
-	AccountRows
-}
-
-// ApplicationRows is the row I/O of applications and the name claims.
-type ApplicationRows interface {
-	// InsertApplication inserts a (version 1, created and updated at
-	// a.CreatedAt) with an empty record and returns its id.
-	InsertApplication(ctx context.Context, a gazetteer.Application) (int64, error)
-	SetApplicationRecord(ctx context.Context, id int64, rec []byte) error
-	// LockApplication reads an application; a missing one is NoRows.
-	LockApplication(ctx context.Context, id int64) (gazetteer.Application, error)
-	// UpdateApplication writes a's status, name, version, updated_at and rec.
-	UpdateApplication(ctx context.Context, a gazetteer.Application, rec []byte) error
-	InsertApplicationEvent(ctx context.Context, applicationID int64, ev gazetteer.AppEvent) error
-	InsertAttachment(ctx context.Context, att gazetteer.Attachment, data []byte) (int64, error)
-	InsertComment(ctx context.Context, c gazetteer.Comment) (int64, error)
-
-	// ReleaseClaims drops the claims held by a place.
-	ReleaseClaims(ctx context.Context, placeID int64) error
-	// TakeClaim inserts a claim without a place unless the key is held
-	// (INSERT … ON CONFLICT DO NOTHING): whether it did. Of two
-	// transactions taking one key, the second waits for the first.
-	TakeClaim(ctx context.Context, key string, applicationID int64, at time.Time) (bool, error)
-	// BindClaim records the place that holds a claim.
-	BindClaim(ctx context.Context, key string, placeID int64) error
-}
-
-// PlaceRows is the row I/O of places and their versions.
-type PlaceRows interface {
-	LockPlace(ctx context.Context, id int64) (gazetteer.Place, error)
-	// InsertPlace inserts p (updated at p.UpdatedAt) and returns its id.
-	InsertPlace(ctx context.Context, p gazetteer.Place) (int64, error)
-	UpdatePlace(ctx context.Context, p gazetteer.Place) error
-	InsertPlaceVersion(ctx context.Context, v gazetteer.PlaceVersion) error
-}
-
-// DivisionRows is the row I/O of divisions and boundary lines.
-type DivisionRows interface {
-	LockDivision(ctx context.Context, code string) (gazetteer.Division, error)
-	// UpsertDivision inserts or replaces d by code (updated at d.UpdatedAt).
-	UpsertDivision(ctx context.Context, d gazetteer.Division) error
-	// LockBoundaryLines serialises rewrites of the boundary lines.
-	LockBoundaryLines(ctx context.Context) error
-	AllDivisions(ctx context.Context) ([]gazetteer.Division, error)
-	ReplaceBoundaryLines(ctx context.Context, ls []gazetteer.BoundaryLine) error
-}
-
-// MarkerRows is the row I/O of boundary markers and their inspections.
-type MarkerRows interface {
-	LockMarker(ctx context.Context, id int64) (gazetteer.Marker, error)
-	InsertMarker(ctx context.Context, m gazetteer.Marker) (int64, error)
-	UpdateMarker(ctx context.Context, m gazetteer.Marker) error
-	// SetMarkerState sets a marker's state, bumps its version and
-	// updated_at: whether the marker exists.
-	SetMarkerState(ctx context.Context, id int64, state string, at time.Time) (bool, error)
-	InsertInspection(ctx context.Context, in gazetteer.Inspection) (int64, error)
-}
-
-// FacilityRows is the row I/O of facilities.
-type FacilityRows interface {
-	LockFacility(ctx context.Context, id int64) (coverage.Facility, error)
-	LockFacilityByCode(ctx context.Context, code string) (coverage.Facility, error)
-	InsertFacility(ctx context.Context, f coverage.Facility) (int64, error)
-	UpdateFacility(ctx context.Context, f coverage.Facility) error
-	DeleteFacility(ctx context.Context, id int64) error
-}
-
-// CoverageRows is the bulk row I/O of the walking network, household points
-// and saved runs.
-type CoverageRows interface {
-	// ClearRoadSegments and ClearHouseholds empty their table: how many
-	// rows went.
-	ClearRoadSegments(ctx context.Context) (int64, error)
-	ClearHouseholds(ctx context.Context) (int64, error)
 	InsertRoadSegments(ctx context.Context, segs []coverage.RoadSegment) error
 	InsertHouseholds(ctx context.Context, hs []coverage.HouseholdPoint) error
-	// InsertRun inserts the run's row and answers it with its id and its
-	// times as stored.
-	InsertRun(ctx context.Context, r coverage.Run) (coverage.Run, error)
 	InsertRunUnits(ctx context.Context, runID int64, us []coverage.RunUnit) error
 	InsertRunPoints(ctx context.Context, runID int64, ps []coverage.RunPoint) error
 }
 
-// AccountRows is the row I/O of accounts and tokens.
-type AccountRows interface {
-	InsertUser(ctx context.Context, u auth.User, passwordHash string) (int64, error)
-	ReadUser(ctx context.Context, id int64) (auth.User, error)
-	// SetPasswordHash: whether the user exists.
-	SetPasswordHash(ctx context.Context, userID int64, passwordHash string) (bool, error)
-	DeleteSessionsOf(ctx context.Context, userID int64) error
-	InsertToken(ctx context.Context, t auth.Token, tokenHash string) (int64, error)
+// Config is what an adapter gives rowstore.
+type Config struct {
+	// DB runs the reads outside a transaction.
+	DB Conn
+	// Begin runs fn in one transaction: commit when fn returns nil, roll
+	// back otherwise, returning the driver's errors as they are. Reads for
+	// a write lock their rows where the engine locks rows (the SQL's FOR
+	// UPDATE); SQLite's writers hold the database lock from BEGIN IMMEDIATE.
+	Begin func(ctx context.Context, fn func(Tx) error) error
+	// Classify is the adapter's error classification (NewClassifier).
+	Classify Classifier
+	// SQL is the adapter's statements.
+	SQL SQL
+	// Codec is how the adapter's columns and arguments carry Go values.
+	Codec Codec
+	// Placeholder is the nth argument's marker ("$n" or "?").
+	Placeholder func(n int) string
 }
 
-// Engine is the write side of a store: its exported methods are the
-// store's writes, and an adapter embeds it in its Store.
+// Engine is a store made of an adapter's Config: its exported methods are
+// the store's reads and writes (an adapter embeds it in its Store).
 type Engine struct {
+	db       Conn
 	begin    func(ctx context.Context, fn func(Tx) error) error
 	classify Classifier
+	sql      SQL
+	codec    Codec
+	ph       func(n int) string
 }
 
-// New is the Engine of an adapter. begin runs fn in one transaction, commits
-// when fn returns nil and rolls back otherwise, returning the driver's
-// errors as they are; classify is the adapter's error classification.
-func New(begin func(ctx context.Context, fn func(Tx) error) error, classify Classifier) Engine {
-	return Engine{begin: begin, classify: classify}
+// New is the Engine of an adapter.
+func New(c Config) Engine {
+	return Engine{db: c.DB, begin: c.Begin, classify: c.Classify, sql: c.SQL, codec: c.Codec, ph: c.Placeholder}
 }
 
 // inTx runs fn in one transaction, classifying what fails under op.
@@ -234,7 +167,28 @@ func (e Engine) audit(ctx context.Context, tx Tx, a diming.AuditEntry) error {
 	if a.Reason == "" {
 		a.Reason = diming.ReasonFrom(ctx)
 	}
-	return e.classify(tx.InsertAudit(ctx, a), OpAppendAudit)
+	now, err := tx.Now(ctx)
+	if err != nil {
+		return e.classify(err, OpAppendAudit)
+	}
+	_, err = tx.Exec(ctx, e.sql.InsertAudit, e.codec.Time(now), string(a.Actor), a.Action, a.Entity, a.EntityID,
+		nullJSON(a.Before), nullJSON(a.After), a.Reason)
+	return e.classify(err, OpAppendAudit)
+}
+
+func nullJSON(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return string(b)
+}
+
+// nullStr is NULL for "" (dates, optional codes).
+func nullStr(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 // NewClassifier is an adapter's Classifier: nil stays nil, a *diming.Error
