@@ -5,25 +5,64 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
-	"diming"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
+
 	"diming/store/internal/rowstore"
 )
 
-// tx is one transaction: it implements rowstore.Tx, each method one
-// statement. The handle begins with BEGIN IMMEDIATE (_txlock=immediate), so
-// a writer holds the database's write lock from its first statement: reads
-// for a write need no row locks.
+// conn runs rowstore's statements on the handle or in a transaction.
+type conn struct {
+	q interface {
+		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+		QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+		ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	}
+}
+
+func (c conn) Query(ctx context.Context, query string, args ...any) (rowstore.Rows, error) {
+	rows, err := c.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+func (c conn) QueryRow(ctx context.Context, query string, args ...any) rowstore.Scanner {
+	return c.q.QueryRowContext(ctx, query, args...)
+}
+
+func (c conn) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := c.q.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// Insert runs an INSERT: the new row's id.
+func (c conn) Insert(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := c.q.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
+}
+
+// tx is one transaction (rowstore.Tx). The handle begins with BEGIN
+// IMMEDIATE (_txlock=immediate), so a writer holds the database's write
+// lock from its first statement: reads for a write need no row locks.
 type tx struct {
+	conn
 	tx  *sql.Tx
 	now time.Time
 }
 
 var _ rowstore.Tx = (*tx)(nil)
 
-// begin runs fn in one transaction (rowstore.Engine's begin).
+// begin runs fn in one transaction (rowstore.Config.Begin).
 func (s *Store) begin(ctx context.Context, fn func(rowstore.Tx) error) (err error) {
 	t, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -34,7 +73,7 @@ func (s *Store) begin(ctx context.Context, fn func(rowstore.Tx) error) (err erro
 			_ = t.Rollback()
 		}
 	}()
-	if err := fn(&tx{tx: t, now: s.now().UTC()}); err != nil {
+	if err := fn(&tx{conn: conn{t}, tx: t, now: s.now().UTC()}); err != nil {
 		return err
 	}
 	return t.Commit()
@@ -43,41 +82,6 @@ func (s *Store) begin(ctx context.Context, fn func(rowstore.Tx) error) (err erro
 // Now is the time the transaction began.
 func (t *tx) Now(context.Context) (time.Time, error) { return t.now, nil }
 
-// exec runs a statement: how many rows it touched.
-func (t *tx) exec(ctx context.Context, query string, args ...any) (int64, error) {
-	res, err := t.tx.ExecContext(ctx, query, args...)
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
-}
-
-// insert runs an INSERT: the new row's id.
-func (t *tx) insert(ctx context.Context, query string, args ...any) (int64, error) {
-	res, err := t.tx.ExecContext(ctx, query, args...)
-	if err != nil {
-		return 0, err
-	}
-	return res.LastInsertId()
-}
-
-// insertInto is "INSERT INTO table (cols) VALUES (?, …)".
-func insertInto(table, cols string) string {
-	return "INSERT INTO " + table + " (" + cols + ") VALUES (?" + strings.Repeat(", ?", strings.Count(cols, ",")) + ")"
-}
-
-// updateSet is "UPDATE table SET col = ?, … WHERE id = ?".
-func updateSet(table, cols string) string {
-	return "UPDATE " + table + " SET " + strings.ReplaceAll(cols, ",", " = ?,") + " = ? WHERE id = ?"
-}
-
-func (t *tx) InsertAudit(ctx context.Context, e diming.AuditEntry) error {
-	_, err := t.exec(ctx, `INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after, reason)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, ts(t.now), string(e.Actor), e.Action, e.Entity, e.EntityID,
-		nullJSON(e.Before), nullJSON(e.After), e.Reason)
-	return err
-}
-
 // ---- columns as SQLite keeps them
 
 // ts is how a time is stored: RFC 3339 text in UTC, to the nanosecond.
@@ -85,11 +89,34 @@ func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 func parseTS(s string) (time.Time, error) { return time.Parse(time.RFC3339Nano, s) }
 
-// dec scans the columns that are text here into times and lists.
-var dec = rowstore.Decoder{
-	Time:     func(dst *time.Time) any { return timeText{dst} },
-	NullTime: func(dst **time.Time) any { return nullTimeText{dst} },
-	Strings:  func(dst *[]string) any { return jsonText{dst} },
+// codec: times are RFC 3339 text, lists JSON text, geometry WKB with its
+// bounding box in four columns.
+var codec = rowstore.Codec{
+	ScanTime:     func(dst *time.Time) any { return timeText{dst} },
+	ScanNullTime: func(dst **time.Time) any { return nullTimeText{dst} },
+	ScanStrings:  func(dst *[]string) any { return jsonText{dst} },
+	Time:         func(t time.Time) any { return ts(t) },
+	NullTime: func(t *time.Time) any {
+		if t == nil {
+			return nil
+		}
+		return ts(*t)
+	},
+	Strings: func(s []string) any {
+		b, _ := json.Marshal(s)
+		return string(b)
+	},
+	Geometry: func(g orb.Geometry, box bool) ([]any, error) {
+		b, err := wkb.Marshal(g)
+		if err != nil {
+			return nil, err
+		}
+		if !box {
+			return []any{b}, nil
+		}
+		r := g.Bound()
+		return []any{b, r.Min[0], r.Min[1], r.Max[0], r.Max[1]}, nil
+	},
 }
 
 type timeText struct{ dst *time.Time }
@@ -136,28 +163,9 @@ func nullJSON(b []byte) any {
 	return string(b)
 }
 
-func nullStr(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
 func boolInt(b bool) int {
 	if b {
 		return 1
 	}
 	return 0
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
-func jsonList(s []string) string {
-	b, _ := json.Marshal(nonNil(s))
-	return string(b)
 }
