@@ -67,8 +67,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, classifyOp(err, rowstore.OpConnectPostGIS)
 	}
 	s := &Store{pool: pool}
-	s.engine = rowstore.New(rowstore.Config{DB: conn{pool}, Begin: s.begin, Classify: classifyOp,
-		SQL: statements, Codec: codec, Placeholder: dollar})
+	s.engine = rowstore.New(rowstore.Config{DB: conn{pool}, Begin: s.begin, Classify: classifyOp, Dialect: dialect, Codec: codec})
 	if err := s.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, err

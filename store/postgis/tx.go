@@ -33,10 +33,10 @@ func (c conn) Exec(ctx context.Context, sql string, args ...any) (int64, error) 
 	return tag.RowsAffected(), err
 }
 
-// Insert runs an INSERT … RETURNING id.
+// Insert runs an INSERT, RETURNING id.
 func (c conn) Insert(ctx context.Context, sql string, args ...any) (int64, error) {
 	var id int64
-	err := c.q.QueryRow(ctx, sql, args...).Scan(&id)
+	err := c.q.QueryRow(ctx, sql+" RETURNING id", args...).Scan(&id)
 	return id, err
 }
 

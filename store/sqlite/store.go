@@ -55,8 +55,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	}
 	db.SetMaxOpenConns(8)
 	s := &Store{db: db, path: path, now: time.Now}
-	s.engine = rowstore.New(rowstore.Config{DB: conn{db}, Begin: s.begin, Classify: classifyOp,
-		SQL: statements, Codec: codec, Placeholder: question})
+	s.engine = rowstore.New(rowstore.Config{DB: conn{db}, Begin: s.begin, Classify: classifyOp, Dialect: dialect, Codec: codec})
 	if err := s.Ping(ctx); err != nil {
 		db.Close()
 		return nil, err

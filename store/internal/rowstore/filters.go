@@ -9,22 +9,17 @@ import (
 	"diming/gazetteer"
 )
 
-// Where gathers the conditions of a filtered read and their arguments, with
-// the engine's placeholders.
+// Where gathers the conditions of a filtered read and their arguments
+// (placeholders ?, rebound with the statement).
 type Where struct {
-	placeholder func(n int) string
-	conds       []string
-	Args        []any
+	conds []string
+	Args  []any
 }
-
-// NewWhere starts a Where; placeholder(n) is the nth argument's marker
-// ("$n" for PostgreSQL, "?" for SQLite).
-func NewWhere(placeholder func(n int) string) *Where { return &Where{placeholder: placeholder} }
 
 // Arg adds an argument and returns its placeholder.
 func (w *Where) Arg(v any) string {
 	w.Args = append(w.Args, v)
-	return w.placeholder(len(w.Args))
+	return "?"
 }
 
 // And adds a condition.
@@ -38,9 +33,9 @@ func (w *Where) String() string {
 	return " WHERE " + strings.Join(w.conds, " AND ")
 }
 
-// AuditWhere is the tail of an audit_log read: the filter, newest first, at
+// auditWhere is the tail of an audit_log read: the filter, newest first, at
 // most f.Limit rows (100 when it is not set).
-func AuditWhere(w *Where, f diming.AuditFilter) string {
+func auditWhere(w *Where, f diming.AuditFilter) string {
 	if f.Entity != "" {
 		w.And("entity = " + w.Arg(f.Entity))
 	}
@@ -54,9 +49,9 @@ func AuditWhere(w *Where, f diming.AuditFilter) string {
 	return w.String() + " ORDER BY id DESC LIMIT " + w.Arg(limit)
 }
 
-// PlaceWhere is the tail of a places read, ordered by id; idIn(w, ids) is
+// placeWhere is the tail of a places read, ordered by id; idIn(w, ids) is
 // the engine's condition "id is one of ids".
-func PlaceWhere(w *Where, f gazetteer.PlaceFilter, idIn func(w *Where, ids []int64) string) string {
+func placeWhere(w *Where, f gazetteer.PlaceFilter, idIn func(w *Where, ids []int64) string) string {
 	if f.DivisionCode != "" {
 		w.And("division_code = " + w.Arg(f.DivisionCode))
 	}
@@ -71,9 +66,9 @@ func PlaceWhere(w *Where, f gazetteer.PlaceFilter, idIn func(w *Where, ids []int
 	return w.String() + " ORDER BY id"
 }
 
-// DivisionWhere is the tail of a divisions read, ordered by code;
+// divisionWhere is the tail of a divisions read, ordered by code;
 // inBox(w, b) is the engine's condition "the bounding box meets b".
-func DivisionWhere(w *Where, f gazetteer.DivisionFilter, inBox func(w *Where, b orb.Bound) string) string {
+func divisionWhere(w *Where, f gazetteer.DivisionFilter, inBox func(w *Where, b orb.Bound) string) string {
 	if f.Level != "" {
 		w.And("level = " + w.Arg(string(f.Level)))
 	}

@@ -20,8 +20,8 @@ func (e Engine) count(ctx context.Context, q string, op Op) (int, error) {
 
 // Audit returns audit entries, newest first.
 func (e Engine) Audit(ctx context.Context, f diming.AuditFilter) ([]diming.AuditEntry, error) {
-	w := NewWhere(e.ph)
-	q := e.sql.Audit + AuditWhere(w, f)
+	w := &Where{}
+	q := e.rebind(e.sql.Audit + auditWhere(w, f))
 	return ListOrNil(e.classify, OpQueryAudit, e.codec.Audit)(e.db.Query(ctx, q, w.Args...))
 }
 
@@ -29,8 +29,8 @@ func (e Engine) Audit(ctx context.Context, f diming.AuditFilter) ([]diming.Audit
 
 // Divisions returns the divisions matching f, ordered by code.
 func (e Engine) Divisions(ctx context.Context, f gazetteer.DivisionFilter) ([]gazetteer.Division, error) {
-	w := NewWhere(e.ph)
-	q := e.sql.Divisions + DivisionWhere(w, f, e.sql.DivisionInBox)
+	w := &Where{}
+	q := e.rebind(e.sql.Divisions + divisionWhere(w, f, e.sql.DivisionInBox))
 	return ListOrNil(e.classify, OpQueryDivisions, e.codec.Division)(e.db.Query(ctx, q, w.Args...))
 }
 
@@ -47,8 +47,8 @@ func (e Engine) CountDivisions(ctx context.Context) (int, error) {
 
 // Places returns the places matching f, ordered by id.
 func (e Engine) Places(ctx context.Context, f gazetteer.PlaceFilter) ([]gazetteer.Place, error) {
-	w := NewWhere(e.ph)
-	q := e.sql.Places + PlaceWhere(w, f, e.sql.PlaceIDIn)
+	w := &Where{}
+	q := e.rebind(e.sql.Places + placeWhere(w, f, e.sql.PlaceIDIn))
 	return ListOrNil(e.classify, OpQueryPlaces, e.codec.Place)(e.db.Query(ctx, q, w.Args...))
 }
 

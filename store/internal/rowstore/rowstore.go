@@ -103,7 +103,7 @@ type Conn interface {
 	// Exec runs a statement: how many rows it touched.
 	Exec(ctx context.Context, sql string, args ...any) (int64, error)
 	// Insert runs an INSERT and returns the new row's id (PostgreSQL's
-	// statements end in RETURNING id).
+	// adapter adds RETURNING id).
 	Insert(ctx context.Context, sql string, args ...any) (int64, error)
 }
 
@@ -132,12 +132,10 @@ type Config struct {
 	Begin func(ctx context.Context, fn func(Tx) error) error
 	// Classify is the adapter's error classification (NewClassifier).
 	Classify Classifier
-	// SQL is the adapter's statements.
-	SQL SQL
+	// Dialect is what the adapter's SQL does differently.
+	Dialect Dialect
 	// Codec is how the adapter's columns and arguments carry Go values.
 	Codec Codec
-	// Placeholder is the nth argument's marker ("$n" or "?").
-	Placeholder func(n int) string
 }
 
 // Engine is a store made of an adapter's Config: its exported methods are
@@ -148,12 +146,12 @@ type Engine struct {
 	classify Classifier
 	sql      SQL
 	codec    Codec
-	ph       func(n int) string
+	rebind   func(string) string
 }
 
 // New is the Engine of an adapter.
 func New(c Config) Engine {
-	return Engine{db: c.DB, begin: c.Begin, classify: c.Classify, sql: c.SQL, codec: c.Codec, ph: c.Placeholder}
+	return Engine{db: c.DB, begin: c.Begin, classify: c.Classify, sql: buildSQL(c.Dialect), codec: c.Codec, rebind: c.Dialect.rebind}
 }
 
 // inTx runs fn in one transaction, classifying what fails under op.

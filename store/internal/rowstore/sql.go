@@ -4,10 +4,11 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// SQL is an adapter's statements. Each SELECT gives the columns of the
-// Codec method named beside it, in order; the arguments are as listed.
-// Statements that read a row for a write (Lock…) lock it where the engine
-// locks rows (FOR UPDATE). An empty statement is skipped.
+// SQL is a store's statements, built from its Dialect (buildSQL). Each
+// SELECT gives the columns of the Codec method named beside it, in order;
+// the arguments are as listed. Statements that read a row for a write
+// (Lock…) lock it where the engine locks rows (FOR UPDATE). An empty
+// statement is skipped.
 type SQL struct {
 	InsertAudit string // at, actor, action, entity, entity_id, before, after, reason
 	Audit       string // Codec.Audit from audit_log; the filter follows
