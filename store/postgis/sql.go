@@ -5,21 +5,10 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"diming/auth"
-	"diming/coverage"
-	"diming/gazetteer"
 	"diming/store/internal/rowstore"
 )
 
-var (
-	_ gazetteer.Store            = (*Store)(nil)
-	_ gazetteer.PlaceStore       = (*Store)(nil)
-	_ gazetteer.ApplicationStore = (*Store)(nil)
-	_ gazetteer.MarkerStore      = (*Store)(nil)
-	_ coverage.Store             = (*Store)(nil)
-	_ coverage.ChangeMarker      = (*Store)(nil)
-	_ auth.Store                 = (*Store)(nil)
-)
+var _ rowstore.Store = (*Store)(nil)
 
 // boundaryLinesLock is the advisory lock key serialising line rewrites.
 const boundaryLinesLock = 0x64696d626c // "dimbl"

@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"diming"
+	"diming/auth"
 	"diming/coverage"
+	"diming/gazetteer"
 )
 
 // Op names what a store was doing, in Chinese and English; an error's
@@ -210,4 +212,16 @@ func NewClassifier(engine string, reason func(error) *Reason) Classifier {
 		}
 		return fmt.Errorf("%s: %s: %w", engine, op.EN, err)
 	}
+}
+
+// Store is what each adapter's Store is: every store interface the service
+// uses.
+type Store interface {
+	gazetteer.Store
+	gazetteer.PlaceStore
+	gazetteer.ApplicationStore
+	gazetteer.MarkerStore
+	coverage.Store
+	coverage.ChangeMarker
+	auth.Store
 }
