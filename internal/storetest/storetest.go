@@ -5,6 +5,7 @@ package storetest
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"reflect"
 	"sync"
@@ -56,6 +57,18 @@ type Raw struct {
 	Exec        func(ctx context.Context, sql string) error
 	Count       func(ctx context.Context, sql string) (int, error)
 	RefuseAudit string
+}
+
+// RawDB is the Raw of a store behind database/sql; refuseAudit is the
+// engine's SQL for Harness.RefuseAudit.
+func RawDB(db *sql.DB, refuseAudit string) Raw {
+	return Raw{
+		Exec: func(ctx context.Context, q string) error { _, err := db.ExecContext(ctx, q); return err },
+		Count: func(ctx context.Context, q string) (n int, err error) {
+			return n, db.QueryRowContext(ctx, q).Scan(&n)
+		},
+		RefuseAudit: refuseAudit,
+	}
 }
 
 // HarnessOf is the Harness of st, whose newest migration is latest.

@@ -26,15 +26,8 @@ func open(tb testing.TB) *sqlite.Store {
 func TestContract(t *testing.T) {
 	storetest.Run(t, func(tb testing.TB) storetest.Harness {
 		st := open(tb)
-		db := st.DB()
-		return storetest.HarnessOf(st, migrations.Latest(migrations.SQLite), storetest.Raw{
-			Exec: func(ctx context.Context, sql string) error { _, err := db.ExecContext(ctx, sql); return err },
-			Count: func(ctx context.Context, sql string) (n int, err error) {
-				return n, db.QueryRowContext(ctx, sql).Scan(&n)
-			},
-			RefuseAudit: `CREATE TRIGGER test_refuse_audit BEFORE INSERT ON audit_log
-				BEGIN SELECT RAISE(ABORT, 'the test refuses audit entries'); END`,
-		})
+		return storetest.HarnessOf(st, migrations.Latest(migrations.SQLite), storetest.RawDB(st.DB(),
+			"CREATE TRIGGER test_refuse_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'the test refuses audit entries'); END"))
 	})
 }
 
