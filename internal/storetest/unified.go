@@ -98,6 +98,9 @@ func testVersionConflicts(t *testing.T, h Harness) {
 	if got, _ := h.Apps.Application(ctx(t), a.ID); got.Version != 2 {
 		t.Errorf("after a stale update the application is at version %d, want 2", got.Version)
 	}
+	if n := auditCount(t, h); n != before {
+		t.Errorf("the stale application update added %d audit entries", n-before)
+	}
 
 	// A facility, updated and deleted from a stale version.
 	cs := coverageOf(t, h)
