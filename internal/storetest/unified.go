@@ -162,6 +162,22 @@ func testVersionConflicts(t *testing.T, h Harness) {
 	if n := auditCount(t, h); n != before+4 {
 		t.Errorf("%d audit entries after the refused writes and two good ones (marker, place, place update and marker update), want %d", n, before+4)
 	}
+	// Taken keys, in the same words.
+	taken := FacilityFixtures()[1]
+	taken.Code = f.Code
+	_, err = cs.PutFacility(ctx(t), "user:x", taken)
+	wantError(t, "a taken facility code", err, diming.ECONFLICT, "设施编号 "+f.Code+" 已被其他设施使用", "facility code "+f.Code+" is taken by another facility")
+	hash, err := auth.HashPassword("correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Accounts.CreateUser(ctx(t), "admin:setup", auth.User{Name: "wang.wu", Role: auth.RoleReviewer}, hash); err != nil {
+		t.Fatal(err)
+	}
+	_, err = h.Accounts.CreateUser(ctx(t), "admin:setup", auth.User{Name: "wang.wu", Role: auth.RoleAdmin}, hash)
+	wantError(t, "a taken user name", err, diming.ECONFLICT, "用户名 wang.wu 已被使用", "user name wang.wu is taken")
+	before = auditCount(t, h)
+
 	// Unknown records are not found, in the same words.
 	_, err = h.Apps.UpdateApplication(ctx(t), "user:x", gazetteer.Application{ID: 999999, Kind: gazetteer.KindNaming, Status: gazetteer.StatusSubmitted,
 		Applicant: "x", Name: "无", Category: "0801", DivisionCode: "500106001001", Geometry: orb.Point{106.33, 29.53}, Version: 1},
@@ -172,6 +188,13 @@ func testVersionConflicts(t *testing.T, h Harness) {
 	_, err = h.Store.PutPlaces(ctx(t), "user:x", "", []gazetteer.Place{{ID: 999999, Name: "无名路", Specific: "无名", Generic: "路", Category: "0801",
 		DivisionCode: "500106001001", Geometry: orb.Point{106.33, 29.53}}})
 	wantError(t, "unknown place", err, diming.ENOTFOUND, "没有编号为 999999 的地名", "no place with id 999999")
+	_, err = h.Store.AddInspection(ctx(t), "user:x", gazetteer.Inspection{MarkerID: 999999, InspectedOn: "2026-11-20", State: "intact", Inspector: "x"})
+	wantError(t, "inspection of an unknown marker", err, diming.ENOTFOUND, "没有这个界桩", "no such marker")
+	_, err = h.Accounts.CreateToken(ctx(t), "admin:setup", 999999, auth.HashSecret("x"), "", nil)
+	wantError(t, "a token of an unknown user", err, diming.ENOTFOUND, "没有这个账号", "no such account")
+	if n := auditCount(t, h); n != before {
+		t.Errorf("the refused writes added %d audit entries", n-before)
+	}
 }
 
 func testAuditInTransaction(t *testing.T, h Harness) {
