@@ -5,6 +5,7 @@ package storetest
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"reflect"
 	"sync"
@@ -33,6 +34,47 @@ type Harness struct {
 	LatestVersion int
 	// Exec runs raw SQL against the store's database, bypassing the Store.
 	Exec func(ctx context.Context, sql string) error
+	// Count runs a raw SELECT of one integer (count(*) …).
+	Count func(ctx context.Context, sql string) (int, error)
+	// RefuseAudit is the engine's SQL for a trigger that makes every
+	// insert into audit_log fail: a write whose audit entry fails must
+	// leave nothing behind.
+	RefuseAudit string
+}
+
+// Store is what each store is, with its schema operations.
+type Store interface {
+	gazetteer.Store
+	gazetteer.ApplicationStore
+	auth.Store
+	Migrate(ctx context.Context) error
+	SchemaVersion(ctx context.Context) (int, error)
+}
+
+// Raw is the SQL access to a store's database that some tests need,
+// bypassing the store (see Harness).
+type Raw struct {
+	Exec        func(ctx context.Context, sql string) error
+	Count       func(ctx context.Context, sql string) (int, error)
+	RefuseAudit string
+}
+
+// RawDB is the Raw of a store behind database/sql; refuseAudit is the
+// engine's SQL for Harness.RefuseAudit.
+func RawDB(db *sql.DB, refuseAudit string) Raw {
+	return Raw{
+		Exec: func(ctx context.Context, q string) error { _, err := db.ExecContext(ctx, q); return err },
+		Count: func(ctx context.Context, q string) (n int, err error) {
+			return n, db.QueryRowContext(ctx, q).Scan(&n)
+		},
+		RefuseAudit: refuseAudit,
+	}
+}
+
+// HarnessOf is the Harness of st, whose newest migration is latest.
+func HarnessOf(st Store, latest int, raw Raw) Harness {
+	return Harness{Store: st, Accounts: st, Apps: st, Migrate: st.Migrate, SchemaVersion: st.SchemaVersion,
+		LatestVersion: latest, Exec: raw.Exec, Count: raw.Count, RefuseAudit: raw.RefuseAudit}
 }
 
 // Opener returns a fresh, migrated, empty store for one test.
@@ -65,6 +107,11 @@ func Run(t *testing.T, open Opener) {
 		{"ManyHouseholds", testManyHouseholds},
 		{"CoverageRuns", testRuns},
 		{"ChangeMarkOf", testChangeMarkOf},
+		{"BoundaryLinesStored", testBoundaryLinesStored},
+		{"VersionConflicts", testVersionConflicts},
+		{"AuditInTheWritersTransaction", testAuditInTransaction},
+		{"NameClaims", testNameClaims},
+		{"ConcurrentClaimsOfOneName", testConcurrentClaims},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -21,30 +21,3 @@ func toEWKB(g orb.Geometry) ([]byte, error) {
 	}
 	return b, nil
 }
-
-// fromEWKB decodes EWKB written by PostGIS (ST_AsEWKB).
-func fromEWKB(b []byte) (orb.Geometry, error) {
-	g, srid, err := ewkb.Unmarshal(b)
-	if err != nil {
-		return nil, fmt.Errorf("postgis: decode geometry: %w", err)
-	}
-	if srid != SRID && srid != 0 {
-		return nil, fmt.Errorf("postgis: geometry has SRID %d, want %d", srid, SRID)
-	}
-	return g, nil
-}
-
-// multiPolygonFromEWKB decodes a polygon or multipolygon.
-func multiPolygonFromEWKB(b []byte) (orb.MultiPolygon, error) {
-	g, err := fromEWKB(b)
-	if err != nil {
-		return nil, err
-	}
-	switch g := g.(type) {
-	case orb.MultiPolygon:
-		return g, nil
-	case orb.Polygon:
-		return orb.MultiPolygon{g}, nil
-	}
-	return nil, fmt.Errorf("postgis: geometry is a %s, not a multipolygon", g.GeoJSONType())
-}

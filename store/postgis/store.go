@@ -16,12 +16,17 @@ import (
 
 	"diming"
 	"diming/migrations"
+	"diming/store/internal/rowstore"
 )
 
-// Store is the PostGIS store.
+// Store is the PostGIS store. Its writes are rowstore's (the flows both
+// stores share); this package gives them the rows (tx.go).
 type Store struct {
 	pool *pgxpool.Pool
+	engine
 }
+
+type engine = rowstore.Engine
 
 // Config tunes the pool.
 type Config struct {
@@ -59,9 +64,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
-		return nil, classify(err, "连接 PostGIS", "connect to PostGIS")
+		return nil, classifyOp(err, rowstore.OpConnectPostGIS)
 	}
 	s := &Store{pool: pool}
+	s.engine = rowstore.New(rowstore.Config{DB: conn{pool}, Begin: s.begin, Classify: classifyOp, Dialect: dialect, Codec: codec})
 	if err := s.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -79,7 +85,7 @@ func (s *Store) Close() error { s.pool.Close(); return nil }
 func (s *Store) Ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	return classify(s.pool.Ping(ctx), "连接 PostGIS", "reach PostGIS")
+	return classifyOp(s.pool.Ping(ctx), rowstore.OpReachPostGIS)
 }
 
 // migrationLock is the advisory lock key that serialises concurrent migrate runs.
@@ -94,23 +100,23 @@ func (s *Store) Migrate(ctx context.Context) error {
 	}
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return classify(err, "连接 PostGIS", "connect to PostGIS")
+		return classifyOp(err, rowstore.OpConnectPostGIS)
 	}
 	defer conn.Release()
 	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrationLock); err != nil {
-		return classify(err, "获取迁移锁", "take the migration lock")
+		return classifyOp(err, rowstore.OpMigrationLock)
 	}
 	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLock) //nolint:errcheck
 	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
-		return classify(err, "创建迁移表", "create the migrations table")
+		return classifyOp(err, rowstore.OpMigrationsTable)
 	}
 	current, err := schemaVersion(ctx, conn)
 	if err != nil {
 		return err
 	}
 	if current > len(ms) {
-		return unknownSchema(current, len(ms))
+		return rowstore.UnknownSchema(current, len(ms))
 	}
 	for _, m := range ms[current:] {
 		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
@@ -121,7 +127,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 			return err
 		})
 		if err != nil {
-			return classify(err, "数据库迁移", "migrate")
+			return classifyOp(err, rowstore.OpMigrate)
 		}
 	}
 	return nil
@@ -134,14 +140,14 @@ type rowQuerier interface {
 func schemaVersion(ctx context.Context, q rowQuerier) (int, error) {
 	var exists bool
 	if err := q.QueryRow(ctx, "SELECT to_regclass('schema_migrations') IS NOT NULL").Scan(&exists); err != nil {
-		return 0, classify(err, "读取数据库版本", "read the schema version")
+		return 0, classifyOp(err, rowstore.OpSchemaVersion)
 	}
 	if !exists {
 		return 0, nil
 	}
 	var v int
 	if err := q.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&v); err != nil {
-		return 0, classify(err, "读取数据库版本", "read the schema version")
+		return 0, classifyOp(err, rowstore.OpSchemaVersion)
 	}
 	return v, nil
 }
@@ -156,74 +162,52 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	latest := migrations.Latest(migrations.PostGIS)
-	switch {
-	case v > latest:
-		return unknownSchema(v, latest)
-	case v < latest:
-		return diming.Errorf(diming.EUNAVAILABLE,
-			"数据库结构版本为 %d，本程序需要 %d：请先运行 diming migrate",
-			"the database schema is at version %d, this binary needs %d: run diming migrate first", v, latest)
-	}
-	return nil
-}
-
-func unknownSchema(current, latest int) error {
-	return diming.Errorf(diming.EUNAVAILABLE,
-		"数据库结构版本 %d 比本程序认识的版本 %d 新：请使用更新的 diming",
-		"the database schema is at version %d, newer than this binary's %d: use a newer diming", current, latest)
+	return rowstore.CheckSchemaVersion(v, migrations.Latest(migrations.PostGIS))
 }
 
 // classify turns a database error into a *diming.Error by SQLSTATE and
-// connection state, never by message text. Every sign that PostGIS cannot be
-// reached (connection refused or reset, the server shutting down, a closed
-// connection or pool, a timeout) is EUNAVAILABLE, which the API answers with
-// 503 and a message to try again later.
-func classify(err error, zh, en string) error {
-	if err == nil {
-		return nil
-	}
-	var de *diming.Error
-	if errors.As(err, &de) {
-		return err
-	}
-	mk := func(code diming.ErrorCode, zhWhy, enWhy string) error {
-		return &diming.Error{Code: code, Message: zh + "：" + zhWhy, MessageEN: en + ": " + enWhy, Err: err}
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err) {
-		return mk(diming.EUNAVAILABLE, "数据库响应超时或请求被取消，请稍后重试",
-			"the database timed out or the request was cancelled; please try again later")
+// connection state, never by message text (see reason).
+func classify(err error, zh, en string) error { return classifyOp(err, rowstore.Op{ZH: zh, EN: en}) }
+
+var classifyOp = rowstore.NewClassifier("postgis", reason)
+
+// reason is why a statement failed, from its SQLSTATE or connection state.
+// Every sign that PostGIS cannot be reached (connection refused or reset,
+// the server shutting down, a closed connection or pool, a timeout) is
+// EUNAVAILABLE, which the API answers with 503 and a message to try again
+// later.
+func reason(err error) *rowstore.Reason {
+	if pgconn.Timeout(err) {
+		return &rowstore.ReasonTimeout
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		class := pe.Code[:min(2, len(pe.Code))]
 		switch {
 		case pe.Code == "23505":
-			return mk(diming.ECONFLICT, "记录已存在", "the record exists already")
+			return &rowstore.ReasonExists
 		case pe.Code == "42501":
-			return mk(diming.EFORBIDDEN, "不允许的操作（审计日志只能追加）", "not allowed (the audit log is append-only)")
+			return &rowstore.ReasonAppendOnly
 		case class == "23" || class == "22":
-			return mk(diming.EINVALID, "数据不符合约束", "the data breaks a constraint")
+			return &rowstore.ReasonConstraint
 		case pe.Code == "40001" || pe.Code == "40P01":
-			return mk(diming.EUNAVAILABLE, "与其他修改冲突，请重试", "clashed with a concurrent change; please try again")
+			return &rowstore.ReasonClash
 		case class == "08" || class == "53" || class == "57" || class == "58":
 			// 08 connection exception, 53 insufficient resources, 57 operator
 			// intervention (57P01 admin shutdown, 57P02 crash shutdown, 57P03
 			// cannot connect now, 57014 statement timeout), 58 system error.
-			return mk(diming.EUNAVAILABLE, "PostGIS 数据库暂不可用（SQLSTATE "+pe.Code+"），请稍后重试",
-				"the PostGIS database is unavailable (SQLSTATE "+pe.Code+"); please try again later")
+			r := rowstore.ReasonPostGISDown(pe.Code)
+			return &r
 		}
-		return fmt.Errorf("postgis: %s: %w", en, err)
+		return nil
 	}
 	if errors.Is(err, puddle.ErrClosedPool) {
-		return mk(diming.EUNAVAILABLE, "数据库连接池已关闭（服务正在停止），请稍后重试",
-			"the database connection pool is closed (the service is stopping); please try again later")
+		return &rowstore.ReasonPoolClosed
 	}
 	if unreachable(err) {
-		return mk(diming.EUNAVAILABLE, "无法连接 PostGIS 数据库（连接被拒绝或中断），请稍后重试",
-			"cannot reach the PostGIS database (connection refused or broken); please try again later")
+		return &rowstore.ReasonPostGISUnreachable
 	}
-	return fmt.Errorf("postgis: %s: %w", en, err)
+	return nil
 }
 
 // unreachable reports whether err says the connection to the database

@@ -15,6 +15,7 @@ import (
 
 	"diming"
 	"diming/migrations"
+	"diming/store/internal/rowstore"
 )
 
 // FileName is the database file inside the data folder.
@@ -22,11 +23,17 @@ const FileName = "diming.db"
 
 // Store is the SQLite store. It is safe for concurrent use, and several
 // processes may share the file: writers queue on SQLite's lock.
+//
+// Its writes are rowstore's (the flows both stores share); this package
+// gives them the rows (tx.go).
 type Store struct {
 	db   *sql.DB
 	path string
 	now  func() time.Time
+	engine
 }
+
+type engine = rowstore.Engine
 
 // Open opens (creating if needed) the store in dir. It does not migrate:
 // call Migrate.
@@ -48,6 +55,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	}
 	db.SetMaxOpenConns(8)
 	s := &Store{db: db, path: path, now: time.Now}
+	s.engine = rowstore.New(rowstore.Config{DB: conn{db}, Begin: s.begin, Classify: classifyOp, Dialect: dialect, Codec: codec})
 	if err := s.Ping(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -65,7 +73,7 @@ func (s *Store) Close() error { return s.db.Close() }
 func (s *Store) Ping(ctx context.Context) error {
 	var one int
 	if err := s.db.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
-		return classify(err, "连接嵌入式数据库", "reach the embedded database")
+		return classifyOp(err, rowstore.OpReachSQLite)
 	}
 	return nil
 }
@@ -82,7 +90,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 	}
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT`); err != nil {
-		return classify(err, "创建迁移表", "create the migrations table")
+		return classifyOp(err, rowstore.OpMigrationsTable)
 	}
 	for _, m := range ms {
 		if err := s.apply(ctx, m, len(ms)); err != nil {
@@ -104,10 +112,10 @@ func (s *Store) apply(ctx context.Context, m migrations.Migration, latest int) (
 	}()
 	var current int
 	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&current); err != nil {
-		return classify(err, "读取数据库版本", "read the schema version")
+		return classifyOp(err, rowstore.OpSchemaVersion)
 	}
 	if current > latest {
-		return unknownSchema(current, latest)
+		return rowstore.UnknownSchema(current, latest)
 	}
 	if current >= m.Version {
 		return tx.Rollback()
@@ -134,47 +142,34 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 		if errors.As(err, &se) && se.Code() == sqlite3.SQLITE_ERROR {
 			return 0, nil // no schema_migrations table yet
 		}
-		return 0, classify(err, "读取数据库版本", "read the schema version")
+		return 0, classifyOp(err, rowstore.OpSchemaVersion)
 	}
 	return v, nil
 }
 
-func unknownSchema(current, latest int) error {
-	return diming.Errorf(diming.EUNAVAILABLE,
-		"数据库结构版本 %d 比本程序认识的版本 %d 新：请使用更新的 diming",
-		"the database schema is at version %d, newer than this binary's %d: use a newer diming", current, latest)
-}
-
 // classify turns a database error into a *diming.Error by SQLite's result
-// code, never by message text.
-func classify(err error, zh, en string) error {
-	if err == nil {
+// code, never by message text (see reason).
+func classify(err error, zh, en string) error { return classifyOp(err, rowstore.Op{ZH: zh, EN: en}) }
+
+var classifyOp = rowstore.NewClassifier("sqlite", reason)
+
+// reason is why a statement failed, from SQLite's extended result code.
+func reason(err error) *rowstore.Reason {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
 		return nil
 	}
-	var de *diming.Error
-	if errors.As(err, &de) {
-		return err
+	switch se.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY, sqlite3.SQLITE_CONSTRAINT_UNIQUE:
+		return &rowstore.ReasonExists
+	case sqlite3.SQLITE_CONSTRAINT_CHECK, sqlite3.SQLITE_CONSTRAINT_NOTNULL, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY, sqlite3.SQLITE_CONSTRAINT_DATATYPE:
+		return &rowstore.ReasonConstraint
+	case sqlite3.SQLITE_CONSTRAINT_TRIGGER:
+		return &rowstore.ReasonAppendOnly
 	}
-	mk := func(code diming.ErrorCode, zhWhy, enWhy string) error {
-		return &diming.Error{Code: code, Message: zh + "：" + zhWhy, MessageEN: en + ": " + enWhy, Err: err}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY:
+		return &rowstore.ReasonSQLiteUnavailable
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return mk(diming.EUNAVAILABLE, "超时或被取消", "timed out or cancelled")
-	}
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		switch se.Code() {
-		case sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY, sqlite3.SQLITE_CONSTRAINT_UNIQUE:
-			return mk(diming.ECONFLICT, "记录已存在", "the record exists already")
-		case sqlite3.SQLITE_CONSTRAINT_CHECK, sqlite3.SQLITE_CONSTRAINT_NOTNULL, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY, sqlite3.SQLITE_CONSTRAINT_DATATYPE:
-			return mk(diming.EINVALID, "数据不符合约束", "the data breaks a constraint")
-		case sqlite3.SQLITE_CONSTRAINT_TRIGGER:
-			return mk(diming.EFORBIDDEN, "审计日志只能追加", "the audit log is append-only")
-		}
-		switch se.Code() & 0xff {
-		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY:
-			return mk(diming.EUNAVAILABLE, "嵌入式数据库暂不可用", "the embedded database is unavailable")
-		}
-	}
-	return fmt.Errorf("sqlite: %s: %w", en, err)
+	return nil
 }
