@@ -16,13 +16,14 @@ import (
 	"time"
 
 	"diming/internal/pgtest"
+	"diming/internal/refdata"
 )
 
 // realTownships reads the township names from the shared reference data
 // (not the product's copy), so the test checks the product against the source.
 func realTownships(t *testing.T) []string {
 	t.Helper()
-	f, err := os.Open("../../../shared/data/shapingba/divisions.csv")
+	f, err := os.Open(refdata.TestOnly(t, "shapingba/divisions.csv"))
 	if err != nil {
 		t.Fatalf("reference data: %v", err)
 	}
