@@ -63,12 +63,12 @@ func TestOnly(tb testing.TB, rel string) string {
 	tb.Helper()
 	path := filepath.Join(SharedDir(tb), filepath.FromSlash(rel))
 	if _, err := os.Stat(path); err != nil {
-		msg := "参考数据缺失，测试被跳过 / SKIPPING: test-only reference data ../shared/data/" + rel +
+		what := "test-only reference data ../shared/data/" + rel +
 			" is not beside the repository (test-only data, or the source a committed copy is checked against: see ../shared/data/shapingba/README.md)"
 		if os.Getenv("CI") == "true" {
-			tb.Fatal(msg + " — under CI=true missing reference data is a failure")
+			tb.Fatal("参考数据缺失 / MISSING: " + what + "; under CI=true missing reference data is a failure")
 		}
-		tb.Skip(msg)
+		tb.Skip("参考数据缺失，测试被跳过 / SKIPPING: " + what)
 	}
 	return path
 }
