@@ -561,15 +561,23 @@ func pgQuery(b *testing.B, ctx context.Context, pool *pgxpool.Pool, sql, q strin
 	return ids
 }
 
-// checkPlans runs EXPLAIN on every distinct query of the mix (the 1- to
-// 3-character ones included) and fails unless each plan uses the index its
-// kind is meant to use and scans no table sequentially. It logs one plan of
-// each kind.
+// checkPlans runs EXPLAIN on every distinct query of the mix (the 2- and
+// 3-character ones included) and on the first character of each prefix
+// query (李, l: the broadest prefixes there are), and fails unless each plan
+// uses the index its kind is meant to use and scans no table sequentially.
+// It logs one plan of each kind.
 func checkPlans(b *testing.B, ctx context.Context, pool *pgxpool.Pool, sqls map[string]string, qs []benchQuery) {
 	b.Helper()
 	logged := map[string]bool{}
 	seen := map[string]bool{}
+	all := slices.Clone(qs)
 	for _, q := range qs {
+		if q.kind != "typo" {
+			r, _ := utf8.DecodeRuneInString(q.text)
+			all = append(all, benchQuery{q.kind, string(r)})
+		}
+	}
+	for _, q := range all {
 		if seen[q.kind+q.text] {
 			continue
 		}
