@@ -16,14 +16,15 @@ import (
 
 	"diming/coverage"
 	"diming/internal/pgtest"
+	"diming/internal/refdata"
 )
 
 // shapingbaRoads reads the real Shapingba road network (test data only).
 func shapingbaRoads(tb testing.TB) []coverage.RoadSegment {
 	tb.Helper()
-	f, err := os.Open("../../shared/data/shapingba/roads.wgs84.geojson")
+	f, err := os.Open(refdata.TestOnly(tb, "shapingba/roads.wgs84.geojson"))
 	if err != nil {
-		tb.Fatalf("reference data missing (see ../shared/data/shapingba/README.md): %v", err)
+		tb.Fatal(err)
 	}
 	defer f.Close()
 	ri, err := coverage.ReadRoadsGeoJSON(f)

@@ -11,6 +11,7 @@ import (
 
 	"diming"
 	"diming/geo"
+	"diming/internal/refdata"
 )
 
 // shapingba is a point in Shapingba; tests build their lines around it in
@@ -53,9 +54,9 @@ func nodeAt(tb testing.TB, g *WalkingGraph, p orb.Point) int32 {
 // realRoads reads the Shapingba road network (test data, never shipped).
 func realRoads(tb testing.TB) []RoadSegment {
 	tb.Helper()
-	f, err := os.Open("../../shared/data/shapingba/roads.wgs84.geojson")
+	f, err := os.Open(refdata.TestOnly(tb, "shapingba/roads.wgs84.geojson"))
 	if err != nil {
-		tb.Fatalf("reference data missing (see ../shared/data/shapingba/README.md): %v", err)
+		tb.Fatal(err)
 	}
 	defer f.Close()
 	ri, err := ReadRoadsGeoJSON(f)

@@ -17,6 +17,8 @@ import (
 	"github.com/paulmach/osm/osmxml"
 
 	"diming"
+
+	"diming/internal/refdata"
 )
 
 // wantWalkOSM is what testdata/walk.osm holds: the walkable ways (way 110
@@ -339,9 +341,9 @@ func TestReadRoadsGeoJSONErrors(t *testing.T) {
 // TestReadRoadsRealGeoJSON reads the Shapingba roads and checks them
 // against orb's own GeoJSON decoding.
 func TestReadRoadsRealGeoJSON(t *testing.T) {
-	data, err := os.ReadFile("../../shared/data/shapingba/roads.wgs84.geojson")
+	data, err := os.ReadFile(refdata.TestOnly(t, "shapingba/roads.wgs84.geojson"))
 	if err != nil {
-		t.Fatalf("reference data missing (see ../shared/data/shapingba/README.md): %v", err)
+		t.Fatal(err)
 	}
 	ri, err := ReadRoadsGeoJSON(bytes.NewReader(data))
 	if err != nil {

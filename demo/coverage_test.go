@@ -26,7 +26,7 @@ import (
 )
 
 var updateOSMFootprints = flag.Bool("update-osm-footprints", false,
-	"rewrite data/osm-buildings.csv from ../../shared/data/shapingba/buildings.osm.wgs84.geojson")
+	"rewrite data/osm-buildings.csv from testdata/shapingba/buildings.osm.wgs84.geojson")
 
 // extractOSMFootprints turns the OSM building extract into the embedded
 // CSV: every building in file order with its building=* value, whether it
@@ -75,7 +75,7 @@ func extractOSMFootprints(src []byte) ([]byte, error) {
 func TestOSMFootprintsCSVMatchesSource(t *testing.T) {
 	src, err := os.ReadFile(osmBuildingsSource)
 	if err != nil {
-		t.Skipf("reference data not reachable: %v", err)
+		t.Fatalf("committed reference data: %v", err)
 	}
 	want, err := extractOSMFootprints(src)
 	if err != nil {

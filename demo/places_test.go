@@ -24,9 +24,10 @@ import (
 )
 
 var updateOSMBuildings = flag.Bool("update-osm-buildings", false,
-	"rewrite data/osm-named-buildings.csv from ../../shared/data/shapingba/buildings.osm.wgs84.geojson")
+	"rewrite data/osm-named-buildings.csv from testdata/shapingba/buildings.osm.wgs84.geojson")
 
-const osmBuildingsSource = "../../shared/data/shapingba/buildings.osm.wgs84.geojson"
+// osmBuildingsSource is the OSM building extract, committed (ODbL).
+const osmBuildingsSource = "../testdata/shapingba/buildings.osm.wgs84.geojson"
 
 // extractOSMNamedBuildings turns the OSM building extract into the embedded
 // CSV: every building with a name, in file order, with a representative point
@@ -106,7 +107,7 @@ func representativePoint(mp orb.MultiPolygon) (orb.Point, bool) {
 func TestOSMBuildingsCSVMatchesSource(t *testing.T) {
 	src, err := os.ReadFile(osmBuildingsSource)
 	if err != nil {
-		t.Skipf("reference data not reachable: %v", err)
+		t.Fatalf("committed reference data: %v", err)
 	}
 	want, err := extractOSMNamedBuildings(src)
 	if err != nil {

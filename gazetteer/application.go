@@ -117,7 +117,7 @@ type AppFilter struct {
 type Publication struct {
 	Place     Place
 	Reason    string
-	ClaimKey  string // NameClaimKey of the published name; "" for a cancellation
+	ClaimKey  string // NameScopes.ClaimKey of the published name; "" for a cancellation
 	Cancelled bool
 }
 
@@ -177,36 +177,6 @@ func ValidateApplication(a Application) error {
 		return diming.Errorf(diming.EINVALID, "罗马字母拼写 %q 只能含拉丁字母、空格、隔音符号和连字符", "romanization %q may contain only Latin letters, spaces, apostrophes and hyphens", a.Romanization)
 	}
 	return nil
-}
-
-// NameClaimKey is the key under which a published name is claimed: names
-// with the same key may not both be published. It joins the scope the rules
-// set for the class (townships: all of Chongqing; communities and villages:
-// the district; roads, bridges, estates and buildings: the built-up area, or
-// the town outside it; anything else: the district), the top class, and the
-// toneless pinyin of the name, so homophones collide as duplicates do.
-func NameClaimKey(name, category, divisionCode string) string {
-	top := category
-	if len(top) > 2 {
-		top = top[:2]
-	}
-	var scope string
-	switch {
-	case InCategory(category, "0402") || InCategory(category, "0403"):
-		scope, top = "cq", "04t"
-	case InCategory(category, "05"):
-		scope = "district:" + divisionCode[:6]
-	case InCategory(category, "0801") || InCategory(category, "0802") || InCategory(category, "0803") ||
-		InCategory(category, "0701") || InCategory(category, "11"):
-		if divisionCode[6] == '1' { // a 镇 (township codes 100–199)
-			scope = "town:" + divisionCode[:9]
-		} else {
-			scope = "builtup:" + divisionCode[:6]
-		}
-	default:
-		scope = "district:" + divisionCode[:6]
-	}
-	return scope + "|" + top + "|" + PinyinKey(name)
 }
 
 // ApplicationRecord is the JSON an application is stored and audited as.

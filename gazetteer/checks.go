@@ -145,7 +145,7 @@ type NameChecker struct {
 	index map[string][]int32
 
 	divisions *DivisionIndex
-	builtUp   map[string]bool // 12-digit codes
+	scopes    *NameScopes
 	district  map[string]string
 	words     []wordList
 }
@@ -237,19 +237,7 @@ func NewNameChecker(places []Place, divisions *DivisionIndex, cfg CheckConfig) *
 		c.add(c.newRec(0, t.Name, "", "", cat, t.Code, SourceChongqingTownships, ""))
 	}
 
-	c.builtUp = map[string]bool{}
-	for _, code := range cfg.BuiltUpArea {
-		if n, err := NormalizeCode(code); err == nil {
-			c.builtUp[n] = true
-		}
-	}
-	if len(cfg.BuiltUpArea) == 0 && divisions != nil {
-		for _, d := range divisions.Divisions(DivisionFilter{Level: LevelTownship}) {
-			if strings.HasSuffix(d.Name, "街道") {
-				c.builtUp[d.Code] = true
-			}
-		}
-	}
+	c.scopes = NewNameScopes(divisions, cfg)
 
 	lists := DefaultWordLists()
 	for k, v := range cfg.WordLists {
@@ -282,32 +270,6 @@ func divisionCategory(d Division) string {
 		return "0402"
 	}
 	return "0501"
-}
-
-// familyOf groups categories whose names are compared with each other and
-// share a scope: township-level units (街道, 镇, 乡), village-level units
-// (社区, 村), roads (城市道路, 公路), bridges, estates, buildings, county-level
-// units; any other class is its own family.
-func familyOf(cat string) string {
-	switch {
-	case InCategory(cat, "0401"):
-		return "county"
-	case InCategory(cat, "0402"), InCategory(cat, "0403"):
-		return "township"
-	case InCategory(cat, "05"):
-		return "village"
-	case InCategory(cat, "0801"), InCategory(cat, "0802"):
-		return "road"
-	case InCategory(cat, "0803"):
-		return "bridge"
-	case InCategory(cat, "0701"):
-		return "estate"
-	case InCategory(cat, "11"):
-		return "building"
-	case len(cat) >= 4:
-		return "c" + cat[:4]
-	}
-	return "c" + cat
 }
 
 // genericClass maps 通名 of the same meaning to one: a 乡 and a 镇 are the
@@ -446,102 +408,6 @@ const (
 	ruleGeometry   = "《地名管理条例》（2022）：命名申报须说明地理实体的位置；所报位置应在所属行政区域内"
 	ruleRecord     = "地名命名、更名、注销申报程序"
 )
-
-var dupRules = map[string]string{
-	"county":   "《地名管理条例》（2022）第十条：全国范围内的县级以上行政区划名称不应重名，并避免同音",
-	"township": "《地名管理条例》（2022）第十条：同一省、自治区、直辖市行政区域内的乡、镇（街道）名称不应重名，并避免同音",
-	"village":  "《地名管理条例》（2022）第十条：同一县级行政区域内的村民委员会、居民委员会名称不应重名，并避免同音",
-	"road":     "《地名管理条例》（2022）第十条：同一城镇内的街、路、巷名称不应重名，并避免同音",
-	"bridge":   "《地名管理条例》（2022）第十条：同一城镇内的桥梁等设施名称不应重名，并避免同音",
-	"estate":   "《地名管理条例》（2022）第十条：同一城镇内具有重要地理方位意义的住宅区名称不应重名，并避免同音",
-	"building": "《地名管理条例》（2022）第十条：同一城镇内具有重要地理方位意义的楼宇名称不应重名，并避免同音",
-}
-
-const dupRuleOther = "《地名管理条例》（2022）第十条：同一县级行政区域内同类地名不应重名，并避免同音（本系统的默认范围）"
-
-// scope is where names of a family must not repeat.
-type scope struct {
-	kind   int
-	div    string
-	zh, en string
-}
-
-const (
-	scopeAll = iota
-	scopeProvince
-	scopeDistrict
-	scopeBuiltUp
-	scopeTown
-)
-
-var provinceNames = map[string][2]string{"50": {"重庆市", "Chongqing"}}
-
-func (c *NameChecker) scopeOf(fam, div string) scope {
-	if div == "" {
-		return scope{kind: scopeAll, zh: "全部记录中", en: "among all records"}
-	}
-	district := c.district[div[:6]]
-	if district == "" && c.divisions != nil {
-		if d, err := c.divisions.Division(div[:6] + "000000"); err == nil {
-			district = d.Name
-		}
-	}
-	if district == "" {
-		district = "本区（县）"
-	}
-	switch fam {
-	case "county":
-		return scope{kind: scopeAll, zh: "全国范围内（库内记录）", en: "nationwide (records held)"}
-	case "township":
-		prov, ok := provinceNames[div[:2]]
-		if !ok {
-			prov = [2]string{"本省级行政区", "the province-level unit"}
-		}
-		return scope{kind: scopeProvince, div: div, zh: prov[0] + "范围内", en: "within " + prov[1] + " (province level)"}
-	case "road", "bridge", "estate", "building":
-		if LevelOfCode(div) == LevelDistrict {
-			return scope{kind: scopeDistrict, div: div, zh: district + "范围内", en: "within the district " + district}
-		}
-		if len(c.builtUp) == 0 {
-			return scope{kind: scopeDistrict, div: div, zh: district + "城镇建成区（全区）范围内", en: "within the built-up area (the district " + district + ")"}
-		}
-		if c.inBuiltUp(div) {
-			return scope{kind: scopeBuiltUp, div: div, zh: "城镇建成区范围内", en: "within the built-up area"}
-		}
-		town := div[:9] + "000"
-		name := town
-		if c.divisions != nil {
-			if d, err := c.divisions.Division(town); err == nil {
-				name = d.Name
-			}
-		}
-		return scope{kind: scopeTown, div: div, zh: name + "镇区范围内", en: "within the town " + name}
-	}
-	return scope{kind: scopeDistrict, div: div, zh: district + "范围内", en: "within the district " + district}
-}
-
-func (c *NameChecker) inBuiltUp(div string) bool {
-	if len(div) != 12 {
-		return false
-	}
-	return c.builtUp[div] || c.builtUp[div[:9]+"000"] || c.builtUp[div[:6]+"000000"]
-}
-
-func (c *NameChecker) inScope(sc scope, div string) bool {
-	switch sc.kind {
-	case scopeAll:
-		return true
-	case scopeProvince:
-		return len(div) == 12 && div[:2] == sc.div[:2]
-	case scopeDistrict:
-		return len(div) == 12 && div[:6] == sc.div[:6]
-	case scopeBuiltUp:
-		return c.inBuiltUp(div)
-	case scopeTown:
-		return len(div) == 12 && div[:9] == sc.div[:9]
-	}
-	return false
-}
 
 // checkState carries what the checks learn about a proposal.
 type checkState struct {
@@ -803,18 +669,14 @@ var nearText = [numNear]struct{ zh, en string }{
 // scope of the family.
 func (c *NameChecker) checkConflicts(s *checkState) {
 	p := s.p
-	fam := familyOf(p.Category)
-	sc := c.scopeOf(fam, p.DivisionCode)
-	rule := dupRules[fam]
-	if rule == "" {
-		rule = dupRuleOther
-	}
+	sc := c.scopes.Of(p.Category, p.DivisionCode)
+	fam, rule := sc.Family, sc.Rule
 	name := p.Name
 	key := PinyinKey(name)
 	specKey := PinyinKey(s.spec)
 	seen := map[int32]bool{}
 	ok := func(i int32) bool {
-		if seen[i] || c.skip(s, i) || !c.inScope(sc, c.recs[i].div) {
+		if seen[i] || c.skip(s, i) || !c.scopes.same(sc, c.recs[i].fam, c.recs[i].div) {
 			return false
 		}
 		seen[i] = true
@@ -878,12 +740,11 @@ func (c *NameChecker) checkConflicts(s *checkState) {
 	}
 	// The same name in another class, within the district (or everywhere
 	// without a division).
-	other := scope{kind: scopeAll}
-	if p.DivisionCode != "" {
-		other = scope{kind: scopeDistrict, div: p.DivisionCode}
+	inDistrict := func(div string) bool {
+		return p.DivisionCode == "" || (div != "" && div[:6] == p.DivisionCode[:6])
 	}
 	for _, i := range c.index[ixKey(ixAnyName, "", name)] {
-		if !seen[i] && c.recs[i].fam != fam && !c.skip(s, i) && c.inScope(other, c.recs[i].div) {
+		if !seen[i] && c.recs[i].fam != fam && !c.skip(s, i) && inDistrict(c.recs[i].div) {
 			seen[i] = true
 			near[nearOtherClass] = append(near[nearOtherClass], i)
 		}
@@ -896,14 +757,14 @@ func (c *NameChecker) checkConflicts(s *checkState) {
 	}
 	if len(dup) > 0 {
 		s.add(CheckResult{Check: CheckDuplicate, Severity: s.sev(), Rule: rule,
-			Message:   fmt.Sprintf("与%s已有地名重名%s：%s", sc.zh, exist, c.listZH(dup)),
-			MessageEN: fmt.Sprintf("duplicates %d existing name(s) %s%s: %s", len(dup), sc.en, existEN, c.listEN(dup)),
+			Message:   fmt.Sprintf("与%s已有地名重名%s：%s", sc.Name, exist, c.listZH(dup)),
+			MessageEN: fmt.Sprintf("duplicates %d existing name(s) %s%s: %s", len(dup), sc.NameEN, existEN, c.listEN(dup)),
 			Evidence:  c.evidence(dup)})
 	}
 	if len(homo) > 0 {
 		s.add(CheckResult{Check: CheckHomophone, Severity: s.sev(), Rule: rule,
-			Message:   fmt.Sprintf("与%s已有地名同音（%s）%s：%s", sc.zh, specKey, exist, c.listZH(homo)),
-			MessageEN: fmt.Sprintf("sounds like %d existing name(s) %s (%s)%s: %s", len(homo), sc.en, specKey, existEN, c.listEN(homo)),
+			Message:   fmt.Sprintf("与%s已有地名同音（%s）%s：%s", sc.Name, specKey, exist, c.listZH(homo)),
+			MessageEN: fmt.Sprintf("sounds like %d existing name(s) %s (%s)%s: %s", len(homo), sc.NameEN, specKey, existEN, c.listEN(homo)),
 			Evidence:  c.evidence(homo)})
 	}
 	for reason, list := range near {

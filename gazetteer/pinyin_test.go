@@ -221,7 +221,7 @@ func TestRomanizeRealNames(t *testing.T) {
 		nameCol  int
 		category func(row []string) string
 	}{
-		{"../../shared/data/shapingba/divisions.csv", 1, func(row []string) string {
+		{"../demo/data/divisions.csv", 1, func(row []string) string {
 			switch {
 			case row[2] == "district":
 				return "0401"
@@ -234,7 +234,7 @@ func TestRomanizeRealNames(t *testing.T) {
 			}
 			return "0501"
 		}},
-		{"../../shared/data/chongqing-townships.csv", 1, func(row []string) string {
+		{"data/chongqing-townships.csv", 1, func(row []string) string {
 			if strings.HasSuffix(row[1], "街道") {
 				return "0402"
 			}
@@ -243,7 +243,7 @@ func TestRomanizeRealNames(t *testing.T) {
 	} {
 		fh, err := os.Open(f.path)
 		if err != nil {
-			t.Fatalf("reference data missing (see ../shared/data/shapingba/README.md): %v", err)
+			t.Fatalf("committed reference data: %v", err)
 		}
 		rows, err := csv.NewReader(fh).ReadAll()
 		fh.Close()

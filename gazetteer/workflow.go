@@ -181,8 +181,10 @@ func CheckNoticeOpen(a Application, today time.Time) error {
 // PublicationOf is what publishing an approved application writes: the new
 // standard name (naming), the renamed record with its old name kept as a
 // former name (renaming), or the record marked cancelled (cancellation).
-// existing is the record renamed or cancelled (nil for naming).
-func PublicationOf(a Application, existing *Place) (Publication, error) {
+// existing is the record renamed or cancelled (nil for naming); scopes are
+// the naming checks' scopes (NameChecker.Scopes), under which the name is
+// claimed.
+func PublicationOf(a Application, existing *Place, scopes *NameScopes) (Publication, error) {
 	reason := fmt.Sprintf("申请 #%d 批准（%s %s）", a.ID, a.ApprovedBy, a.ApprovedOn)
 	switch a.Kind {
 	case KindNaming:
@@ -194,7 +196,7 @@ func PublicationOf(a Application, existing *Place) (Publication, error) {
 		p := Place{Name: a.Name, Specific: specific, Generic: generic, Romanization: rom, Category: a.Category,
 			DivisionCode: a.DivisionCode, Geometry: a.Geometry, Meaning: a.Meaning, Origin: a.Origin, Description: a.LocationDescription,
 			NamedOn: a.ApprovedOn, ApprovedBy: a.ApprovedBy, ApprovedOn: a.ApprovedOn, Source: fmt.Sprintf("approval:%d", a.ID)}
-		return Publication{Place: p, Reason: reason, ClaimKey: NameClaimKey(a.Name, a.Category, a.DivisionCode)}, nil
+		return Publication{Place: p, Reason: reason, ClaimKey: scopes.ClaimKey(a.Name, a.Category, a.DivisionCode)}, nil
 	case KindRenaming, KindCancellation:
 		if existing == nil {
 			return Publication{}, diming.Errorf(diming.ENOTFOUND, "要更名或注销的地名 #%d 不存在", "the place #%d to rename or cancel does not exist", a.PlaceID)
@@ -218,7 +220,7 @@ func PublicationOf(a Application, existing *Place) (Publication, error) {
 		}
 		p.ApprovedBy, p.ApprovedOn = a.ApprovedBy, a.ApprovedOn
 		p.History = joinHistory(p.History, fmt.Sprintf("%s 经%s批准由“%s”更名为“%s”", a.ApprovedOn, a.ApprovedBy, old, a.Name))
-		return Publication{Place: p, Reason: reason, ClaimKey: NameClaimKey(a.Name, p.Category, p.DivisionCode)}, nil
+		return Publication{Place: p, Reason: reason, ClaimKey: scopes.ClaimKey(a.Name, p.Category, p.DivisionCode)}, nil
 	}
 	return Publication{}, diming.Errorf(diming.EINVALID, "申请类型 %q 无效", "invalid application kind %q", a.Kind)
 }

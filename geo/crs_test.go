@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"diming/geo"
+	"diming/internal/refdata"
 )
 
 func TestParseCRS(t *testing.T) {
@@ -444,15 +445,12 @@ func zero(g orb.Geometry) {
 	}
 }
 
-const shapingbaData = "../../shared/data/shapingba/"
-
 // readOutline reads the first feature of a GeoJSON file as a multipolygon.
-func readOutline(t *testing.T, name string) orb.MultiPolygon {
+func readOutline(t *testing.T, path string) orb.MultiPolygon {
 	t.Helper()
-	path := shapingbaData + name
 	data, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("reference data %s is missing (see shared/data/shapingba/README.md): %v", path, err)
+		t.Fatal(err)
 	}
 	fc, err := geojson.UnmarshalFeatureCollection(data)
 	if err != nil || len(fc.Features) == 0 {
@@ -531,8 +529,8 @@ func outlineCheck(cand, ref orb.MultiPolygon) (areaPct, centroidM float64, probl
 }
 
 func TestShapingbaOutlineGCJ02ToWGS84(t *testing.T) {
-	gcj := readOutline(t, "district-outline.datav.gcj02.geojson")
-	tdt := readOutline(t, "district-outline.tianditu.wgs84.geojson")
+	gcj := readOutline(t, refdata.TestOnly(t, "shapingba/district-outline.datav.gcj02.geojson"))
+	tdt := readOutline(t, refdata.Shipped(t, "demo/data/district-outline.tianditu.wgs84.geojson"))
 
 	g, err := geo.ConvertGeometry(gcj, geo.GCJ02, geo.WGS84)
 	if err != nil {

@@ -420,7 +420,7 @@ func (s *Server) stepApplication(w http.ResponseWriter, r *http.Request) error {
 			}
 			existing = &p
 		}
-		pb, err := gazetteer.PublicationOf(a, existing)
+		pb, err := gazetteer.PublicationOf(a, existing, m.Checker.Scopes())
 		if err != nil {
 			return err
 		}

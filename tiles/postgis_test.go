@@ -387,18 +387,65 @@ func (fx *pgFixture) benchTiles(tb testing.TB, layer string, z maptile.Zoom) []m
 	return out
 }
 
-// benchTile renders cold tiles of one layer and zoom, here (the layer's
-// index, no tile cache: project, clip, snap, encode every time) and with
-// ST_AsMVT in PostGIS through the pgx pool on loopback, on the tile tables
-// of newPGFixture.
-func benchTile(b *testing.B, layer string, z maptile.Zoom) {
+// benchTile renders tiles of one layer and zoom with no tile cache, here
+// (the layer's index: cut, snap, encode; with precomputed, the zoom's
+// generalisation was built before the timer, else every call generalises
+// the layer again) and with ST_AsMVT in PostGIS through the pgx pool on
+// loopback (with precomputed, from tile_villages_z, the layer simplified per
+// zoom beforehand; else ST_Simplify in the query, on the full-resolution
+// tile table). Points have nothing to generalise: both sides draw them as
+// stored. Before the timer the two sides' tiles are decoded and must hold the
+// same features (all but slivers at the buffer's edge).
+func benchTile(b *testing.B, layer string, z maptile.Zoom, precomputed bool) {
 	fx := newPGFixture(b)
 	ts := fx.benchTiles(b, layer, z)
 	ix := fx.index[layer]
+	sql := pgTileSQL[layer]
+	if layer == "divisions-village" {
+		sql = pgSimplifyTileSQL
+		if precomputed {
+			sql = pgPresimplifiedTileSQL
+			fx.presimplify(b, z)
+		}
+	}
+	ctx := context.Background()
+	pgTile := func(t maptile.Tile) ([]byte, error) {
+		var data []byte
+		args := []any{int(t.Z), int(t.X), int(t.Y)}
+		if layer == "divisions-village" {
+			args = append(args, toleranceMetres(int(t.Z)))
+		}
+		err := fx.pool.QueryRow(ctx, sql, args...).Scan(&data)
+		return data, err
+	}
+	for _, t := range ts {
+		ours, _, err := ix.Render(t, tiles.RenderOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		theirs, err := pgTile(t)
+		if err != nil {
+			b.Fatal(err)
+		}
+		a, p := decodeLayer(b, ours, layer), decodeLayer(b, theirs, layer)
+		for id, f := range a {
+			if p[id] == nil && !negligible(f.Geometry, z) {
+				b.Fatalf("%v: feature %d only in diming's tile", t, id)
+			}
+		}
+		for id, f := range p {
+			if a[id] == nil && !negligible(f.Geometry, z) {
+				b.Fatalf("%v: feature %d only in PostGIS's tile", t, id)
+			}
+		}
+	}
 	b.Run("diming", func(b *testing.B) {
 		b.ReportAllocs()
 		bytes := 0
 		for i := 0; b.Loop(); i++ {
+			if !precomputed {
+				ix.ResetLevelsForTest()
+			}
 			data, _, err := ix.Render(ts[i%len(ts)], tiles.RenderOptions{})
 			if err != nil {
 				b.Fatal(err)
@@ -408,11 +455,10 @@ func benchTile(b *testing.B, layer string, z maptile.Zoom) {
 		b.ReportMetric(float64(bytes)/float64(b.N), "tile-B")
 	})
 	b.Run("postgis", func(b *testing.B) {
-		ctx := context.Background()
 		b.ReportAllocs()
 		bytes := 0
 		for i := 0; b.Loop(); i++ {
-			data, err := fx.postgisTile(ctx, layer, ts[i%len(ts)])
+			data, err := pgTile(ts[i%len(ts)])
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -422,17 +468,74 @@ func benchTile(b *testing.B, layer string, z maptile.Zoom) {
 	})
 }
 
-// BenchmarkTileVillagesZ14: cold z14 tiles of divisions-village (a handful
-// of village polygons each).
-func BenchmarkTileVillagesZ14(b *testing.B) { benchTile(b, "divisions-village", 14) }
+// toleranceMetres is diming's generalisation tolerance at zoom z
+// (tiles.Tolerance, in tile units) in EPSG:3857 metres.
+func toleranceMetres(z int) float64 {
+	const world = 2 * 20037508.342789244
+	return tiles.Tolerance(z) * world / (float64(uint64(1)<<z) * tiles.Extent)
+}
 
-// BenchmarkTileVillagesZ10: cold z10 tiles of divisions-village (the whole
-// district's 200 villages over two tiles).
-func BenchmarkTileVillagesZ10(b *testing.B) { benchTile(b, "divisions-village", 10) }
+// The village tiles in PostGIS, generalised as diming generalises
+// (Douglas–Peucker at the zoom's tolerance, collapsed polygons kept, $4 the
+// tolerance in metres): in the query, or beforehand into tile_villages_z.
+const (
+	pgSimplifyTileSQL = `SELECT ST_AsMVT(q, 'divisions-village', 4096, 'geom', 'fid') FROM (
+		SELECT fid, code, name, level, parent_code, households, population, population_60, synthetic,
+			ST_AsMVTGeom(ST_Simplify(t.geom, $4, true), ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom
+		FROM tile_villages t WHERE t.geom && ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096)) q
+		WHERE q.geom IS NOT NULL`
+	pgPresimplifiedTileSQL = `SELECT ST_AsMVT(q, 'divisions-village', 4096, 'geom', 'fid') FROM (
+		SELECT fid, code, name, level, parent_code, households, population, population_60, synthetic,
+			ST_AsMVTGeom(t.geom, ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom
+		FROM tile_villages_z t WHERE t.z = $1 AND $4::float8 IS NOT NULL
+			AND t.geom && ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096)) q
+		WHERE q.geom IS NOT NULL`
+)
 
-// BenchmarkTileFacilitiesZ14: cold z14 tiles of facilities.
-func BenchmarkTileFacilitiesZ14(b *testing.B) { benchTile(b, "facilities", 14) }
+// presimplify fills tile_villages_z for zoom z: the villages simplified at
+// the zoom's tolerance, GiST-indexed, as a tile server with per-zoom
+// generalised tables keeps them.
+func (fx *pgFixture) presimplify(tb testing.TB, z maptile.Zoom) {
+	tb.Helper()
+	ctx := context.Background()
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{sql: `CREATE TABLE IF NOT EXISTS tile_villages_z AS SELECT 0::int AS z, * FROM tile_villages WHERE false`},
+		{sql: `DELETE FROM tile_villages_z WHERE z = $1`, args: []any{int(z)}},
+		{sql: `INSERT INTO tile_villages_z SELECT $1::int, fid, code, name, level, parent_code, households, population, population_60, synthetic,
+			ST_Simplify(geom, $2, true) FROM tile_villages`, args: []any{int(z), toleranceMetres(int(z))}},
+		{sql: `CREATE INDEX IF NOT EXISTS tile_villages_z_geom ON tile_villages_z USING gist (geom)`},
+		{sql: `ANALYZE tile_villages_z`},
+	} {
+		if _, err := fx.pool.Exec(ctx, q.sql, q.args...); err != nil {
+			tb.Fatalf("%s: %v", q.sql, err)
+		}
+	}
+}
 
-// BenchmarkTileFacilitiesZ10: cold z10 tiles of facilities (the district's
-// 928 facilities over two tiles).
-func BenchmarkTileFacilitiesZ10(b *testing.B) { benchTile(b, "facilities", 10) }
+// BenchmarkTileVillagesZ14Precomputed: z14 tiles of divisions-village (a
+// handful of village polygons each), both sides with the zoom's
+// generalisation built beforehand.
+func BenchmarkTileVillagesZ14Precomputed(b *testing.B) { benchTile(b, "divisions-village", 14, true) }
+
+// BenchmarkTileVillagesZ14Cold: the same tiles, both sides generalising in
+// every call (diming the whole layer at the zoom, PostGIS the tile's rows).
+func BenchmarkTileVillagesZ14Cold(b *testing.B) { benchTile(b, "divisions-village", 14, false) }
+
+// BenchmarkTileVillagesZ10Precomputed: z10 tiles of divisions-village (the
+// whole district's 200 villages over two tiles), generalisation built
+// beforehand on both sides.
+func BenchmarkTileVillagesZ10Precomputed(b *testing.B) { benchTile(b, "divisions-village", 10, true) }
+
+// BenchmarkTileVillagesZ10Cold: the same tiles, generalised in every call.
+func BenchmarkTileVillagesZ10Cold(b *testing.B) { benchTile(b, "divisions-village", 10, false) }
+
+// BenchmarkTileFacilitiesZ14: z14 tiles of facilities (points: nothing to
+// generalise on either side).
+func BenchmarkTileFacilitiesZ14(b *testing.B) { benchTile(b, "facilities", 14, false) }
+
+// BenchmarkTileFacilitiesZ10: z10 tiles of facilities (the district's 928
+// facilities over two tiles).
+func BenchmarkTileFacilitiesZ10(b *testing.B) { benchTile(b, "facilities", 10, false) }

@@ -18,6 +18,7 @@ import (
 	"diming/demo"
 	"diming/gazetteer"
 	"diming/geo"
+	"diming/internal/refdata"
 )
 
 // getJSON fetches a public route and decodes its JSON answer into v.
@@ -533,7 +534,7 @@ func TestCoverageImportsAndIndicatorReport(t *testing.T) {
 	}
 	// Roads: the real network (test data only) replaces the demo's, and an
 	// OSM XML file adds to it.
-	roads := filepath.Join("..", "..", "..", "shared", "data", "shapingba", "roads.wgs84.geojson")
+	roads := refdata.TestOnly(t, "shapingba/roads.wgs84.geojson")
 	code, out := runCmd(t, append([]string{"import", "roads", roads, "--replace", "--json"}, data...)...)
 	var sum struct {
 		Rows    int

@@ -16,13 +16,15 @@ import (
 	"time"
 
 	"diming/internal/pgtest"
+	"diming/internal/refdata"
 )
 
-// realTownships reads the township names from the shared reference data
-// (not the product's copy), so the test checks the product against the source.
+// realTownships reads the township names from the committed NBS list
+// (demo/data/divisions.csv), which demo's TestEmbeddedDataMatchesReference
+// checks against the source.
 func realTownships(t *testing.T) []string {
 	t.Helper()
-	f, err := os.Open("../../../shared/data/shapingba/divisions.csv")
+	f, err := os.Open(refdata.Shipped(t, "demo/data/divisions.csv"))
 	if err != nil {
 		t.Fatalf("reference data: %v", err)
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"math"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,6 +11,7 @@ import (
 
 	"diming/app"
 	"diming/geo"
+	"diming/internal/refdata"
 )
 
 // importShape runs `diming import roads FILE --json` and returns the
@@ -31,7 +31,7 @@ func importShape(t *testing.T, args ...string) app.NetworkShape {
 // /api/v1/network/gaps lists where, and --network-tolerance joins them.
 func TestNetworkGapsAndTolerance(t *testing.T) {
 	dir := t.TempDir()
-	roads := filepath.Join("..", "..", "..", "shared", "data", "shapingba", "roads.wgs84.geojson")
+	roads := refdata.TestOnly(t, "shapingba/roads.wgs84.geojson")
 	asIs := importShape(t, roads, "--data-dir", dir)
 	if asIs.MergeToleranceM != 0.5 || asIs.Components < 100 || asIs.LargestShare > 0.3 || asIs.NearGaps < 50 || asIs.NearGaps > asIs.DeadEnds {
 		t.Errorf("the real roads as drawn: %+v (want 0.5 m, over 100 parts, the largest under 30 %%, over 50 gaps within 30 m)", asIs)

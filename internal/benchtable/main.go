@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"regexp"
 	"runtime"
 	"sort"
@@ -126,7 +127,7 @@ func run(in io.Reader, out, cmd string) error {
 		cmd, time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.Version(), orUnknown(cpu), runtime.NumCPU())
 	b.WriteString("quote the **ratios**, which compare both engines on the same data in the same run, not the absolute times.\n")
 	b.WriteString("Each figure is the median of the runs (`-count`).\n\n")
-	b.WriteString("## diming against its peers\n\n| benchmark | diming | peer | peer time | peer ÷ diming |\n|---|---:|---|---:|---:|\n")
+	b.WriteString("## diming against its peers\n\n| benchmark | diming | peer | what the peer does | peer time | peer ÷ diming | p50 / p99 diming · peer |\n|---|---:|---|---|---:|---:|---|\n")
 	peers := 0
 	for _, name := range order {
 		base, sub, ok := strings.Cut(name, "/")
@@ -140,12 +141,14 @@ func run(in io.Reader, out, cmd string) error {
 				continue
 			}
 			peer := median(samples[other].ns)
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | **%.1f×** |\n", strings.TrimPrefix(base, "Benchmark"), human(own), osub, human(peer), peer/own)
+			short := strings.TrimPrefix(base, "Benchmark")
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | **%.1f×** | %s |\n", short, human(own), osub, peerDoes(short, osub),
+				human(peer), peer/own, percentiles(samples[name], samples[other]))
 			peers++
 		}
 	}
 	if peers == 0 {
-		b.WriteString("| (no side-by-side benchmarks ran) | | | | |\n")
+		b.WriteString("| (no side-by-side benchmarks ran) | | | | | | |\n")
 	}
 	b.WriteString("\n## Every benchmark\n\n| benchmark | time/op | B/op | allocs/op | other measures |\n|---|---:|---:|---:|---|\n")
 	for _, name := range order {
@@ -168,6 +171,48 @@ func run(in io.Reader, out, cmd string) error {
 		return err
 	}
 	return os.WriteFile(out, []byte(b.String()), 0o644)
+}
+
+// peerSetups say what each peer does, by benchmark (a path.Match pattern,
+// without "Benchmark") and peer; notes.md says it at length.
+var peerSetups = []struct{ bench, peer, does string }{
+	{"DivisionAt", "postgis", "`ST_Intersects` per point on the GiST-indexed divisions"},
+	{"NearestFacility", "postgis", "`ORDER BY geog <-> point LIMIT 1` (GiST KNN)"},
+	{"BoundaryTopology", "postgis", "the same overlay in SQL (`ST_Intersection`, `ST_Difference`, `ST_Union`), one query per level"},
+	{"MultiSourceSearch", "pgrouting", "`pgr_drivingDistance` on the same edge table"},
+	{"Search", "postgres", "btree `text_pattern_ops` prefixes, GiST `gist_trgm_ops` KNN (`<->`) typos; plans EXPLAINed, answers compared (agree-%)"},
+	{"Autocomplete", "postgres", "btree `text_pattern_ops` prefixes; plans EXPLAINed, answers compared (agree-%)"},
+	{"Tile*Precomputed", "postgis", "`ST_AsMVT` from a table simplified per zoom beforehand (diming: generalisation built before the timer)"},
+	{"Tile*Cold", "postgis", "`ST_AsMVT(ST_AsMVTGeom(ST_Simplify(geom, tol)))` per call (diming: generalises the layer in the timer)"},
+	{"TileFacilities*", "postgis", "`ST_AsMVT` of points (nothing to generalise on either side)"},
+}
+
+func peerDoes(bench, peer string) string {
+	for _, s := range peerSetups {
+		if ok, _ := path.Match(s.bench, bench); ok && s.peer == peer {
+			return s.does
+		}
+	}
+	return "see below"
+}
+
+// percentiles prints the p50 and p99 both sides reported (µs), or nothing.
+func percentiles(own, peer *sample) string {
+	p := func(s *sample, unit string) (string, bool) {
+		xs, ok := s.extra[unit]
+		if !ok {
+			return "", false
+		}
+		return human(median(xs) * 1e3), true
+	}
+	a50, ok1 := p(own, "p50-µs")
+	a99, ok2 := p(own, "p99-µs")
+	b50, ok3 := p(peer, "p50-µs")
+	b99, ok4 := p(peer, "p99-µs")
+	if !ok1 || !ok2 || !ok3 || !ok4 {
+		return ""
+	}
+	return a50 + " / " + a99 + " · " + b50 + " / " + b99
 }
 
 // count prints a median count, or a dash when the benchmark did not report it.

@@ -74,7 +74,7 @@ func testApplications(t *testing.T, h Harness) {
 	next.Status = gazetteer.StatusPublished
 	p := gazetteer.Place{Name: "测试路", Specific: "测试", Generic: "路", Category: "0801", DivisionCode: "500106001001",
 		Geometry: orb.LineString{{106.31, 29.51}, {106.32, 29.52}}}
-	key := gazetteer.NameClaimKey(p.Name, p.Category, p.DivisionCode)
+	key := gazetteer.NewNameScopes(nil, gazetteer.CheckConfig{}).ClaimKey(p.Name, p.Category, p.DivisionCode)
 	pub, err := st.UpdateApplication(ctx(t), "user:shenpi", next, gazetteer.AppEvent{Action: "publish", To: gazetteer.StatusPublished}, &gazetteer.Publication{Place: p, ClaimKey: key})
 	if err != nil || pub.PublishedPlaceID == 0 {
 		t.Fatalf("publish: %+v %v", pub, err)
